@@ -1,0 +1,1 @@
+//! Conformance suite (built in later issues).

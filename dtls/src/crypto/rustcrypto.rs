@@ -1,0 +1,1 @@
+//! Default crypto provider on RustCrypto crates.

@@ -1,0 +1,1 @@
+//! The record layer: epochs, sequence numbers, sealing and opening, replay protection.
