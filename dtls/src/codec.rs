@@ -110,7 +110,12 @@ pub struct VecSpec {
 impl VecSpec {
     /// A vector with the given prefix, floor and ceiling.
     pub const fn new(prefix: Prefix, min: usize, max: usize, name: &'static str) -> Self {
-        VecSpec { prefix, min, max, name }
+        VecSpec {
+            prefix,
+            min,
+            max,
+            name,
+        }
     }
 }
 
@@ -324,7 +329,10 @@ impl<'a> Writer<'a> {
         self.out.resize(start + spec.prefix.width(), 0);
         let body_start = self.out.len();
         {
-            let mut inner = Writer { out: &mut *self.out, error: None };
+            let mut inner = Writer {
+                out: &mut *self.out,
+                error: None,
+            };
             body(&mut inner);
             if let Some(e) = inner.error {
                 self.fail(e.context);
@@ -414,7 +422,12 @@ mod tests {
 
     #[test]
     fn vec_bounds_are_enforced_both_ways() {
-        for (body, ok) in [(&[][..], false), (&[1, 2][..], true), (&[1; 6][..], true), (&[1; 7][..], false)] {
+        for (body, ok) in [
+            (&[][..], false),
+            (&[1, 2][..], true),
+            (&[1; 6][..], true),
+            (&[1; 7][..], false),
+        ] {
             let mut out = Vec::new();
             let mut w = Writer::new(&mut out);
             w.vec_bytes(SPEC, body);
@@ -434,7 +447,10 @@ mod tests {
     #[test]
     fn truncated_reads_fail_without_panicking() {
         let mut r = Reader::new(&[0, 5, 1]);
-        assert_eq!(r.clone().vec_bytes(SPEC).unwrap_err().kind, DecodeErrorKind::Truncated);
+        assert_eq!(
+            r.clone().vec_bytes(SPEC).unwrap_err().kind,
+            DecodeErrorKind::Truncated
+        );
         assert!(r.u48("x").is_err());
         assert!(r.u32("x").is_err());
         assert!(r.u24("x").is_ok());

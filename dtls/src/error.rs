@@ -6,6 +6,7 @@ use core::fmt;
 
 use crate::codec::{DecodeError, EncodeError};
 use crate::crypto::CryptoError;
+use crate::wire::AlertDescription;
 
 /// A fatal error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +30,60 @@ pub enum Error {
     RecordTooLarge,
     /// No keys are installed for the requested epoch.
     NoKeysForEpoch,
+    /// The configuration is unusable; the text says why.
+    Config(&'static str),
+    /// The peer broke the protocol; we sent (or would send) the fatal alert named.
+    Protocol {
+        /// The alert that describes the violation.
+        alert: AlertDescription,
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// The peer sent a fatal alert.
+    PeerAlert(AlertDescription),
+    /// The certificate verifier did not trust the peer's chain.
+    CertificateRejected,
+    /// The peer did not answer within the retransmission budget (RFC 6347 4.2.4).
+    HandshakeTimeout,
+    /// The connection is closed; nothing more can be sent or received.
+    Closed,
+    /// The handshake has not completed yet.
+    NotConnected,
+    /// Application data larger than fits in one datagram at the configured MTU.
+    MessageTooLarge {
+        /// Largest payload that fits.
+        max: usize,
+    },
+}
+
+impl Error {
+    /// The fatal alert to send for this error (RFC 5246 7.2.2), if one should be sent.
+    pub fn alert(&self) -> Option<AlertDescription> {
+        Some(match self {
+            Error::Decode(_) => AlertDescription::DECODE_ERROR,
+            Error::Crypto(CryptoError::BadRecordMac) => AlertDescription::BAD_RECORD_MAC,
+            Error::Crypto(CryptoError::BadSignature) => AlertDescription::DECRYPT_ERROR,
+            Error::Crypto(CryptoError::InvalidKey) => AlertDescription::ILLEGAL_PARAMETER,
+            Error::Protocol { alert, .. } => *alert,
+            Error::CertificateRejected => AlertDescription::BAD_CERTIFICATE,
+            Error::Encode(_)
+            | Error::Crypto(_)
+            | Error::SequenceExhausted
+            | Error::BufferTooSmall { .. }
+            | Error::RecordTooLarge
+            | Error::NoKeysForEpoch
+            | Error::Config(_) => AlertDescription::INTERNAL_ERROR,
+            Error::PeerAlert(_)
+            | Error::HandshakeTimeout
+            | Error::Closed
+            | Error::NotConnected
+            | Error::MessageTooLarge { .. } => return None,
+        })
+    }
+
+    pub(crate) const fn protocol(alert: AlertDescription, reason: &'static str) -> Self {
+        Error::Protocol { alert, reason }
+    }
 }
 
 impl From<DecodeError> for Error {
@@ -59,6 +114,14 @@ impl fmt::Display for Error {
             Error::BufferTooSmall { needed } => write!(f, "output buffer too small: {needed} bytes needed"),
             Error::RecordTooLarge => f.write_str("record payload larger than the record layer allows"),
             Error::NoKeysForEpoch => f.write_str("no keys installed for that epoch"),
+            Error::Config(why) => write!(f, "invalid configuration: {why}"),
+            Error::Protocol { alert, reason } => write!(f, "protocol violation ({alert}): {reason}"),
+            Error::PeerAlert(alert) => write!(f, "peer sent alert {alert}"),
+            Error::CertificateRejected => f.write_str("peer certificate not trusted"),
+            Error::HandshakeTimeout => f.write_str("handshake timed out: peer did not answer"),
+            Error::Closed => f.write_str("connection closed"),
+            Error::NotConnected => f.write_str("handshake not complete"),
+            Error::MessageTooLarge { max } => write!(f, "message larger than {max} bytes, the most one datagram carries"),
         }
     }
 }

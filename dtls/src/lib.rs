@@ -30,10 +30,18 @@ extern crate alloc;
 extern crate std;
 
 pub mod codec;
+pub mod config;
 pub mod crypto;
+pub mod engine;
 pub mod error;
+pub mod handshake;
+pub mod pki;
 pub mod record;
+pub mod suite;
 pub mod time;
 pub mod wire;
 
+pub use config::{ClientConfig, ServerConfig};
+pub use engine::{Client, CloseReason, Event, PeerIdentity, Server};
 pub use error::Error;
+pub use time::{Duration, Instant};

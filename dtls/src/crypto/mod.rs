@@ -81,7 +81,7 @@ pub enum ExplicitNonce {
 
 /// A record cipher for one direction of one epoch. Keys are expanded once when it is built;
 /// sealing and opening work in place and never allocate.
-pub trait RecordCipher: fmt::Debug {
+pub trait RecordCipher: fmt::Debug + Send + Sync {
     /// How the explicit nonce or IV in front of the ciphertext is chosen.
     fn explicit_nonce(&self) -> ExplicitNonce;
 
@@ -155,7 +155,7 @@ impl HashAlgorithm {
 pub const MAX_HASH_LEN: usize = 48;
 
 /// A running hash (the handshake transcript is one).
-pub trait Hash: fmt::Debug {
+pub trait Hash: fmt::Debug + Send + Sync {
     /// Absorbs more input.
     fn update(&mut self, data: &[u8]);
     /// Writes the digest of everything absorbed so far into `out` without ending the hash
@@ -166,7 +166,7 @@ pub trait Hash: fmt::Debug {
 }
 
 /// An ephemeral key pair for ECDHE.
-pub trait KeyExchange: fmt::Debug {
+pub trait KeyExchange: fmt::Debug + Send + Sync {
     /// The public key as sent on the wire (uncompressed SEC1 point for P-256).
     fn public_key(&self) -> &[u8];
     /// Computes the shared secret with the peer's public key and writes it into `out`,
@@ -191,7 +191,7 @@ pub enum SignatureScheme {
 }
 
 /// A private key that can sign handshake messages.
-pub trait SigningKey: fmt::Debug {
+pub trait SigningKey: fmt::Debug + Send + Sync {
     /// The scheme this key signs with.
     fn scheme(&self) -> SignatureScheme;
     /// Signs `message` (the provider hashes it) and writes the wire-encoded signature into
@@ -211,7 +211,7 @@ pub trait SecureRandom: fmt::Debug {
 }
 
 /// Everything the engine needs from a crypto library.
-pub trait CryptoProvider: fmt::Debug {
+pub trait CryptoProvider: fmt::Debug + Send + Sync {
     /// Builds a record cipher for one direction of an epoch. `mac_key` is empty for AEAD
     /// ciphers; `fixed_iv` is the 4-byte implicit salt for AEAD and empty for CBC.
     fn record_cipher(
@@ -251,7 +251,23 @@ pub trait CryptoProvider: fmt::Debug {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError>;
+
+    /// Loads a private key for `scheme`. For ECDSA P-256 the provider accepts a raw 32-byte
+    /// big-endian scalar, a SEC1 `ECPrivateKey` (RFC 5915) DER or a PKCS#8 DER document.
+    /// Providers that cannot sign keep the default, which answers
+    /// [`CryptoError::Unsupported`].
+    fn signing_key(
+        &self,
+        scheme: SignatureScheme,
+        private_key: &[u8],
+    ) -> Result<Box<dyn SigningKey>, CryptoError> {
+        let _ = (scheme, private_key);
+        Err(CryptoError::Unsupported)
+    }
 }
+
+pub mod cbc;
+pub mod prf;
 
 #[cfg(feature = "rustcrypto")]
 pub mod rustcrypto;

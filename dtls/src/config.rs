@@ -1,0 +1,279 @@
+//! Client and server configuration: suites, credentials, verifiers, path MTU and [`Limits`].
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::crypto::{CryptoProvider, SigningKey};
+use crate::error::Error;
+use crate::suite;
+use crate::wire::CipherSuite;
+
+pub use crate::handshake::limits::Limits;
+
+/// Largest PSK the engine accepts (RFC 4279 5.3 requires at least 64 bytes of support).
+pub const MAX_PSK_LEN: usize = 64;
+/// Largest PSK identity or identity hint (RFC 4279 5.3 requires at least 128 bytes).
+pub const MAX_PSK_IDENTITY_LEN: usize = 128;
+
+/// A pre-shared key and the identity that names it.
+#[derive(Clone)]
+pub struct Psk {
+    /// The identity sent in ClientKeyExchange (RFC 4279 2).
+    pub identity: Vec<u8>,
+    /// The key itself; zeroized when dropped.
+    pub key: Zeroizing<Vec<u8>>,
+}
+
+impl Psk {
+    /// A PSK, checked against the RFC 4279 5.3 sizes this engine supports.
+    pub fn new(identity: &[u8], key: &[u8]) -> Result<Self, Error> {
+        if identity.len() > MAX_PSK_IDENTITY_LEN || key.is_empty() || key.len() > MAX_PSK_LEN {
+            return Err(Error::Config("PSK identity must be at most 128 bytes and the key 1 to 64 bytes"));
+        }
+        Ok(Psk { identity: identity.to_vec(), key: Zeroizing::new(key.to_vec()) })
+    }
+}
+
+impl fmt::Debug for Psk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Psk")
+            .field("identity", &String::from_utf8_lossy(&self.identity))
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Where the server finds the key for a PSK identity (RFC 4279 2: the server selects the key by
+/// the identity the client sends).
+pub trait PskStore: fmt::Debug + Send + Sync {
+    /// The key for `identity`, or `None` if the identity is unknown.
+    fn key_for(&self, identity: &[u8]) -> Option<Zeroizing<Vec<u8>>>;
+}
+
+/// A fixed table of PSKs, enough for most devices and tests.
+#[derive(Debug, Default, Clone)]
+pub struct PskTable {
+    entries: Vec<Psk>,
+}
+
+impl PskTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        PskTable::default()
+    }
+
+    /// Adds an identity and its key.
+    pub fn with(mut self, psk: Psk) -> Self {
+        self.entries.push(psk);
+        self
+    }
+}
+
+impl PskStore for PskTable {
+    fn key_for(&self, identity: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        self.entries
+            .iter()
+            .find(|p| p.identity == identity)
+            .map(|p| p.key.clone())
+    }
+}
+
+/// Decides whether to trust the server's certificate chain (leaf first, DER). The engine has
+/// already checked that the leaf's key signed the handshake; the verifier judges the chain.
+/// There is deliberately no default: a client must choose one.
+pub trait CertificateVerifier: fmt::Debug + Send + Sync {
+    /// `Ok(())` to trust the chain for `server_name` (if the client configured one).
+    fn verify_server(&self, chain: &[Vec<u8>], server_name: Option<&str>) -> Result<(), Error>;
+}
+
+/// A verifier that trusts exactly the given leaf certificates (byte-for-byte), e.g. a pinned
+/// self-signed device certificate.
+#[derive(Debug, Clone, Default)]
+pub struct PinnedCertificates {
+    /// DER encodings of the trusted leaves.
+    pub leaves: Vec<Vec<u8>>,
+}
+
+impl CertificateVerifier for PinnedCertificates {
+    fn verify_server(&self, chain: &[Vec<u8>], _server_name: Option<&str>) -> Result<(), Error> {
+        match chain.first() {
+            Some(leaf) if self.leaves.iter().any(|l| l == leaf) => Ok(()),
+            _ => Err(Error::CertificateRejected),
+        }
+    }
+}
+
+/// A certificate chain and the private key of its leaf.
+pub struct CertifiedKey {
+    /// DER certificates, leaf first.
+    pub chain: Vec<Vec<u8>>,
+    /// Signs ServerKeyExchange.
+    pub key: Box<dyn SigningKey>,
+}
+
+impl fmt::Debug for CertifiedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CertifiedKey")
+            .field("chain_len", &self.chain.len())
+            .field("key", &self.key.scheme())
+            .finish()
+    }
+}
+
+/// What both sides share.
+#[derive(Debug, Clone)]
+pub struct CommonConfig {
+    /// The crypto provider.
+    pub provider: Arc<dyn CryptoProvider + Send + Sync>,
+    /// Suites in order of preference; each must be one the engine supports.
+    pub cipher_suites: Vec<CipherSuite>,
+    /// Path MTU: the largest datagram the engine will send, in bytes of UDP payload.
+    pub mtu: usize,
+    /// Require the peer to support the extended master secret (RFC 7627). On by default;
+    /// turn off only to talk to old peers.
+    pub require_extended_master_secret: bool,
+    /// Bounds on every buffer and table, and the timers.
+    pub limits: Limits,
+}
+
+impl CommonConfig {
+    /// Defaults: every supported suite, a 1200-byte MTU (safe over IPv6 with tunnels), EMS
+    /// required, default limits.
+    pub fn new(provider: Arc<dyn CryptoProvider + Send + Sync>) -> Self {
+        CommonConfig {
+            provider,
+            cipher_suites: suite::SUPPORTED.iter().map(|s| s.suite).collect(),
+            mtu: 1200,
+            require_extended_master_secret: true,
+            limits: Limits::default(),
+        }
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        if self.cipher_suites.is_empty() {
+            return Err(Error::Config("no cipher suites configured"));
+        }
+        if self.cipher_suites.iter().any(|s| suite::lookup(*s).is_none()) {
+            return Err(Error::Config("a configured cipher suite is not supported by the engine"));
+        }
+        if self.mtu < MIN_MTU || self.mtu > MAX_MTU {
+            return Err(Error::Config("MTU must be between 128 and 65507 bytes"));
+        }
+        Ok(())
+    }
+}
+
+/// Smallest path MTU accepted: enough for a record header, a handshake header, AEAD overhead
+/// and some bytes of body per fragment.
+pub const MIN_MTU: usize = 128;
+/// Largest UDP payload over IPv4.
+pub const MAX_MTU: usize = 65507;
+
+/// Client configuration.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Settings shared with the server side.
+    pub common: CommonConfig,
+    /// The PSK to offer, for PSK suites.
+    pub psk: Option<Psk>,
+    /// Judges the server's certificate chain, for certificate suites. Must be set explicitly
+    /// to use them.
+    pub verifier: Option<Arc<dyn CertificateVerifier>>,
+    /// Sent in the server_name extension (RFC 6066 3) and passed to the verifier.
+    pub server_name: Option<String>,
+}
+
+impl ClientConfig {
+    /// A client that offers the suites its credentials allow: PSK suites if `psk` is set,
+    /// certificate suites if a verifier is set (call [`ClientConfig::validate`] via
+    /// `Client::new`).
+    pub fn new(provider: Arc<dyn CryptoProvider + Send + Sync>) -> Self {
+        ClientConfig { common: CommonConfig::new(provider), psk: None, verifier: None, server_name: None }
+    }
+
+    /// The suites actually offered: the configured ones whose credentials are present.
+    pub(crate) fn offered_suites(&self) -> Vec<CipherSuite> {
+        use crate::wire::KeyExchangeKind as Kx;
+        self.common
+            .cipher_suites
+            .iter()
+            .copied()
+            .filter(|s| match suite::lookup(*s).map(|p| p.key_exchange) {
+                Some(Kx::Psk) => self.psk.is_some(),
+                Some(Kx::Ecdhe) => self.verifier.is_some(),
+                _ => false,
+            })
+            .collect()
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        self.common.validate()?;
+        if self.offered_suites().is_empty() {
+            return Err(Error::Config(
+                "no suite can be offered: PSK suites need a PSK, certificate suites need a verifier",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Server configuration.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Settings shared with the client side.
+    pub common: CommonConfig,
+    /// Keys for PSK suites, by identity.
+    pub psk_store: Option<Arc<dyn PskStore>>,
+    /// Sent as the PSK identity hint in ServerKeyExchange (RFC 4279 2); omitted when `None`.
+    pub psk_hint: Option<Vec<u8>>,
+    /// Chain and key for certificate suites.
+    pub certificate: Option<Arc<CertifiedKey>>,
+    /// Answer ClientHellos without a valid cookie with a HelloVerifyRequest (RFC 6347 4.2.1).
+    /// On by default: without it a spoofed ClientHello makes the server do work and answer
+    /// with a large flight (amplification).
+    pub cookies: bool,
+}
+
+impl ServerConfig {
+    /// A server with cookies on and no credentials yet.
+    pub fn new(provider: Arc<dyn CryptoProvider + Send + Sync>) -> Self {
+        ServerConfig {
+            common: CommonConfig::new(provider),
+            psk_store: None,
+            psk_hint: None,
+            certificate: None,
+            cookies: true,
+        }
+    }
+
+    /// Whether the server can negotiate `suite` with its credentials.
+    pub(crate) fn can_use(&self, s: CipherSuite) -> bool {
+        use crate::wire::KeyExchangeKind as Kx;
+        self.common.cipher_suites.contains(&s)
+            && match suite::lookup(s).map(|p| p.key_exchange) {
+                Some(Kx::Psk) => self.psk_store.is_some(),
+                Some(Kx::Ecdhe) => self.certificate.is_some(),
+                _ => false,
+            }
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        self.common.validate()?;
+        if let Some(hint) = &self.psk_hint {
+            if hint.len() > MAX_PSK_IDENTITY_LEN {
+                return Err(Error::Config("PSK identity hint longer than 128 bytes"));
+            }
+        }
+        if !self.common.cipher_suites.iter().any(|s| self.can_use(*s)) {
+            return Err(Error::Config(
+                "no suite can be negotiated: PSK suites need a PSK store, certificate suites a certificate",
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,394 @@
+//! The machinery both roles share: record protection, the outgoing flight and its
+//! retransmission, reassembly of incoming handshake messages, the transcript, and the queues
+//! of datagrams and events.
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use crate::codec::Codec;
+use crate::config::Limits;
+use crate::crypto::{CryptoProvider, MAX_HASH_LEN, SecureRandom};
+use crate::error::Error;
+use crate::handshake::reassembly::{Fragment, Reassembler, Received};
+use crate::handshake::timer::FlightTimer;
+use crate::record::{Discard, RecordLayer, HEADER_LEN};
+use crate::time::Instant;
+use crate::wire::{split_handshake, Alert, ContentType, HandshakeHeader, HandshakeType};
+
+use super::Event;
+
+/// One message of the flight we last sent, kept for retransmission (RFC 6347 4.2.4).
+#[derive(Debug, Clone)]
+pub(crate) enum FlightItem {
+    /// A handshake message, sent in `epoch`.
+    Handshake { epoch: u16, msg_type: HandshakeType, message_seq: u16, body: Vec<u8> },
+    /// ChangeCipherSpec, sent in `epoch` (the epoch before the switch).
+    ChangeCipherSpec { epoch: u16 },
+}
+
+/// What one received record amounted to, in order.
+#[derive(Debug)]
+pub(crate) enum Incoming {
+    /// A complete handshake message, in message_seq order.
+    Handshake { msg_type: HandshakeType, message_seq: u16, body: Vec<u8>, epoch: u16 },
+    /// The peer re-sent a message of a flight we already processed: our answer to it was lost
+    /// (RFC 6347 4.2.4), so our last flight should go out again.
+    Retransmission,
+    /// ChangeCipherSpec, received in `epoch`.
+    ChangeCipherSpec { epoch: u16 },
+    /// An alert.
+    Alert { alert: Alert, epoch: u16 },
+    /// Application data, received in `epoch`.
+    ApplicationData { data: Vec<u8>, epoch: u16 },
+}
+
+/// Where the connection is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Handshaking,
+    Connected,
+    /// We sent close_notify and wait for the peer's.
+    Closing,
+    Closed,
+}
+
+/// The shared state of one connection.
+#[derive(Debug)]
+pub(crate) struct Core {
+    pub(crate) provider: Arc<dyn CryptoProvider + Send + Sync>,
+    pub(crate) limits: Limits,
+    pub(crate) mtu: usize,
+    pub(crate) records: RecordLayer,
+    pub(crate) reassembler: Reassembler,
+    pub(crate) timer: FlightTimer,
+    pub(crate) next_message_seq: u16,
+    flight: Vec<FlightItem>,
+    /// The next queued message starts a new flight, replacing the stored one.
+    flight_complete: bool,
+    pub(crate) tx: VecDeque<Vec<u8>>,
+    pub(crate) events: VecDeque<Event>,
+    /// Every handshake message of this handshake in its unfragmented form (RFC 6347 4.2.6).
+    pub(crate) transcript: Vec<u8>,
+    /// Sealed records of the next read epoch that arrived before its keys (RFC 6347 4.1).
+    early_records: VecDeque<Vec<u8>>,
+    early_bytes: usize,
+    pub(crate) incoming: VecDeque<Incoming>,
+    pub(crate) phase: Phase,
+    /// Read keys of the next epoch, installed when the peer's ChangeCipherSpec arrives.
+    pub(crate) pending_read: Option<alloc::boxed::Box<dyn crate::crypto::RecordCipher>>,
+    /// Flights re-sent, by timer or in answer to the peer's retransmission.
+    pub(crate) retransmissions: u64,
+    /// The stored flight is the last of the handshake: re-sent only when the peer re-sends
+    /// its own last flight, never by timer.
+    pub(crate) final_flight: bool,
+}
+
+impl Core {
+    pub(crate) fn new(provider: Arc<dyn CryptoProvider + Send + Sync>, limits: Limits, mtu: usize) -> Self {
+        Core {
+            provider,
+            reassembler: Reassembler::new(&limits),
+            timer: FlightTimer::new(&limits),
+            limits,
+            mtu,
+            records: RecordLayer::new(),
+            next_message_seq: 0,
+            flight: Vec::new(),
+            flight_complete: true,
+            tx: VecDeque::new(),
+            events: VecDeque::new(),
+            transcript: Vec::new(),
+            early_records: VecDeque::new(),
+            early_bytes: 0,
+            incoming: VecDeque::new(),
+            phase: Phase::Handshaking,
+            pending_read: None,
+            retransmissions: 0,
+            final_flight: false,
+        }
+    }
+
+    /// Appends a handshake message, in its unfragmented form, to the transcript.
+    pub(crate) fn add_to_transcript(&mut self, msg_type: HandshakeType, message_seq: u16, body: &[u8]) {
+        let len = u32::try_from(body.len()).unwrap_or(u32::MAX);
+        let header = HandshakeHeader::unfragmented(msg_type, message_seq, len);
+        // Encoding a header with an in-range length cannot fail; a body over 2^24 is refused
+        // earlier by the reassembly limits and by our own message sizes.
+        let _ = header.emit(&mut self.transcript);
+        self.transcript.extend_from_slice(body);
+    }
+
+    /// Hash of the transcript so far.
+    pub(crate) fn transcript_hash(
+        &self,
+        alg: crate::crypto::HashAlgorithm,
+    ) -> Result<([u8; MAX_HASH_LEN], usize), Error> {
+        let mut h = self.provider.hash(alg)?;
+        h.update(&self.transcript);
+        let mut out = [0u8; MAX_HASH_LEN];
+        let n = h.peek(&mut out);
+        Ok((out, n))
+    }
+
+    /// Queues a handshake message into the flight being built, in the current write epoch.
+    pub(crate) fn queue_handshake(&mut self, msg_type: HandshakeType, body: Vec<u8>, transcript: bool) {
+        self.start_flight_if_needed();
+        let message_seq = self.next_message_seq;
+        self.next_message_seq = self.next_message_seq.wrapping_add(1);
+        if transcript {
+            self.add_to_transcript(msg_type, message_seq, &body);
+        }
+        let epoch = self.records.write_epoch();
+        self.flight.push(FlightItem::Handshake { epoch, msg_type, message_seq, body });
+    }
+
+    /// Queues ChangeCipherSpec in the current write epoch; the caller installs the new write
+    /// keys right after.
+    pub(crate) fn queue_change_cipher_spec(&mut self) {
+        self.start_flight_if_needed();
+        let epoch = self.records.write_epoch();
+        self.flight.push(FlightItem::ChangeCipherSpec { epoch });
+    }
+
+    fn start_flight_if_needed(&mut self) {
+        if self.flight_complete {
+            self.flight.clear();
+            self.flight_complete = false;
+        }
+    }
+
+    /// Sends the flight just built. With `await_reply` the retransmission timer runs until the
+    /// peer's next flight arrives; the final flight of a handshake is instead re-sent only
+    /// when the peer re-sends its own (RFC 6347 4.2.4, figure 2).
+    pub(crate) fn send_flight(
+        &mut self,
+        now: Instant,
+        rng: &mut dyn SecureRandom,
+        await_reply: bool,
+    ) -> Result<(), Error> {
+        self.flight_complete = true;
+        self.final_flight = !await_reply;
+        self.transmit_flight(rng)?;
+        if await_reply {
+            self.timer.start(now);
+        } else {
+            self.timer.stop(now);
+        }
+        Ok(())
+    }
+
+    /// The peer's next flight began to arrive: ours is acknowledged.
+    pub(crate) fn flight_acknowledged(&mut self, now: Instant) {
+        self.timer.stop(now);
+    }
+
+    /// Sends the stored flight again. Retransmitted records keep their epoch and take fresh
+    /// sequence numbers (RFC 6347 4.2.4, 4.1).
+    pub(crate) fn retransmit(&mut self, rng: &mut dyn SecureRandom) -> Result<(), Error> {
+        self.retransmissions = self.retransmissions.saturating_add(1);
+        self.transmit_flight(rng)
+    }
+
+    /// Whether a flight is stored for re-sending.
+    pub(crate) fn has_flight(&self) -> bool {
+        !self.flight.is_empty()
+    }
+
+    /// Fragments the stored flight to the MTU, packs records into datagrams and seals them.
+    fn transmit_flight(&mut self, rng: &mut dyn SecureRandom) -> Result<(), Error> {
+        let flight = core::mem::take(&mut self.flight);
+        let result = self.pack_flight(&flight, rng);
+        self.flight = flight;
+        result
+    }
+
+    fn pack_flight(&mut self, flight: &[FlightItem], rng: &mut dyn SecureRandom) -> Result<(), Error> {
+        let mut datagram: Vec<u8> = Vec::with_capacity(self.mtu);
+        for item in flight {
+            match item {
+                FlightItem::ChangeCipherSpec { epoch } => {
+                    self.append_record(&mut datagram, *epoch, ContentType::CHANGE_CIPHER_SPEC, &[1], rng)?;
+                }
+                FlightItem::Handshake { epoch, msg_type, message_seq, body } => {
+                    let overhead = self.records.overhead(*epoch).ok_or(Error::NoKeysForEpoch)?;
+                    let total = u32::try_from(body.len()).map_err(|_| Error::RecordTooLarge)?;
+                    let mut offset = 0usize;
+                    loop {
+                        let room = self.mtu.saturating_sub(datagram.len()).saturating_sub(overhead + HandshakeHeader::LEN);
+                        let remaining = body.len() - offset;
+                        // Start a new datagram rather than send a sliver of a message, unless the
+                        // datagram is empty (then any progress is progress).
+                        if room == 0 || (room < remaining && room < MIN_FRAGMENT && !datagram.is_empty()) {
+                            if datagram.is_empty() {
+                                return Err(Error::Config("MTU too small for any handshake fragment"));
+                            }
+                            self.tx.push_back(core::mem::replace(&mut datagram, Vec::with_capacity(self.mtu)));
+                            continue;
+                        }
+                        let take = remaining.min(room);
+                        let chunk = body.get(offset..offset + take).ok_or(Error::RecordTooLarge)?;
+                        let header = HandshakeHeader {
+                            msg_type: *msg_type,
+                            length: total,
+                            message_seq: *message_seq,
+                            fragment_offset: offset as u32,
+                            fragment_length: take as u32,
+                        };
+                        let mut payload = Vec::with_capacity(HandshakeHeader::LEN + take);
+                        header.emit(&mut payload)?;
+                        payload.extend_from_slice(chunk);
+                        self.append_record(&mut datagram, *epoch, ContentType::HANDSHAKE, &payload, rng)?;
+                        offset += take;
+                        if offset >= body.len() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if !datagram.is_empty() {
+            self.tx.push_back(datagram);
+        }
+        Ok(())
+    }
+
+    /// Seals one record onto the end of `datagram`, first flushing the datagram if the record
+    /// would not fit in the MTU.
+    fn append_record(
+        &mut self,
+        datagram: &mut Vec<u8>,
+        epoch: u16,
+        content_type: ContentType,
+        payload: &[u8],
+        rng: &mut dyn SecureRandom,
+    ) -> Result<(), Error> {
+        let overhead = self.records.overhead(epoch).ok_or(Error::NoKeysForEpoch)?;
+        let need = overhead + payload.len();
+        if datagram.len() + need > self.mtu && !datagram.is_empty() {
+            self.tx.push_back(core::mem::replace(datagram, Vec::with_capacity(self.mtu)));
+        }
+        let start = datagram.len();
+        datagram.resize(start + need, 0);
+        let out = datagram.get_mut(start..).ok_or(Error::BufferTooSmall { needed: need })?;
+        let n = self.records.seal(epoch, content_type.0, payload, out, rng)?;
+        datagram.truncate(start + n);
+        Ok(())
+    }
+
+    /// Seals a single record as its own datagram (alerts, application data).
+    pub(crate) fn send_record(
+        &mut self,
+        content_type: ContentType,
+        payload: &[u8],
+        rng: &mut dyn SecureRandom,
+    ) -> Result<(), Error> {
+        let epoch = self.records.write_epoch();
+        let mut datagram = Vec::new();
+        self.append_record(&mut datagram, epoch, content_type, payload, rng)?;
+        self.tx.push_back(datagram);
+        Ok(())
+    }
+
+    /// Largest application payload one datagram can carry at the current epoch.
+    pub(crate) fn max_payload(&self) -> usize {
+        let overhead = self.records.overhead(self.records.write_epoch()).unwrap_or(self.mtu);
+        self.mtu.saturating_sub(overhead).min(crate::record::MAX_PLAINTEXT_LEN)
+    }
+
+    /// Opens every record of a datagram and queues what they carry on `self.incoming`.
+    /// Invalid records are dropped and counted by the record layer.
+    pub(crate) fn receive_datagram(&mut self, datagram: &[u8]) {
+        let mut buf = datagram.to_vec();
+        let mut rest: &mut [u8] = &mut buf;
+        while !rest.is_empty() {
+            let Some(len) = RecordLayer::record_len(rest) else {
+                // RFC 6347 4.1.2.7: the rest of the datagram cannot be parsed; drop it.
+                self.records.count_malformed();
+                break;
+            };
+            let (record, tail) = core::mem::take(&mut rest).split_at_mut(len);
+            rest = tail;
+            self.receive_record(record);
+        }
+    }
+
+    fn receive_record(&mut self, record: &mut [u8]) {
+        match self.records.open(record) {
+            Ok(opened) => {
+                let epoch = opened.header.epoch;
+                let content_type = ContentType(opened.header.content_type);
+                let Some(plaintext) = record.get(opened.plaintext) else { return };
+                self.dispatch(content_type, plaintext, epoch);
+            }
+            Err(Discard::FutureEpoch) => {
+                if self.early_records.len() < self.limits.max_early_records
+                    && self.early_bytes + record.len() <= self.limits.max_early_record_bytes
+                {
+                    self.early_bytes += record.len();
+                    self.early_records.push_back(record.to_vec());
+                }
+            }
+            Err(_) => {}
+        }
+    }
+
+    /// Offers the records buffered for the next epoch again, after its keys were installed.
+    pub(crate) fn replay_early_records(&mut self) {
+        let early = core::mem::take(&mut self.early_records);
+        self.early_bytes = 0;
+        for mut record in early {
+            self.receive_record(&mut record);
+        }
+    }
+
+    fn dispatch(&mut self, content_type: ContentType, plaintext: &[u8], epoch: u16) {
+        match content_type {
+            ContentType::HANDSHAKE => {
+                for fragment in split_handshake(plaintext) {
+                    let Ok(fragment) = fragment else {
+                        // A malformed handshake record is dropped like any invalid record.
+                        break;
+                    };
+                    let h = fragment.header;
+                    let received = self.reassembler.insert(Fragment {
+                        msg_type: h.msg_type.0,
+                        length: h.length,
+                        message_seq: h.message_seq,
+                        fragment_offset: h.fragment_offset,
+                        body: fragment.body,
+                    });
+                    if let Received::Old { .. } = received {
+                        self.incoming.push_back(Incoming::Retransmission);
+                    }
+                    while let Some(msg) = self.reassembler.pop() {
+                        self.incoming.push_back(Incoming::Handshake {
+                            msg_type: HandshakeType(msg.msg_type),
+                            message_seq: msg.message_seq,
+                            body: msg.body,
+                            epoch,
+                        });
+                    }
+                }
+            }
+            ContentType::CHANGE_CIPHER_SPEC => {
+                if plaintext == [1] {
+                    self.incoming.push_back(Incoming::ChangeCipherSpec { epoch });
+                }
+            }
+            ContentType::ALERT => {
+                if let Ok(alert) = Alert::parse(plaintext) {
+                    self.incoming.push_back(Incoming::Alert { alert, epoch });
+                }
+            }
+            ContentType::APPLICATION_DATA => {
+                self.incoming.push_back(Incoming::ApplicationData { data: plaintext.to_vec(), epoch });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A fragment smaller than this is not worth starting at the end of a datagram; the message
+/// starts in the next datagram instead (fewer records, same number of datagrams or fewer).
+const MIN_FRAGMENT: usize = 32;

@@ -1,0 +1,214 @@
+//! What both roles do with incoming records once the record layer has opened them: alerts,
+//! application data, close, renegotiation refusal and retransmission; handshake messages and
+//! ChangeCipherSpec go to the role.
+
+use alloc::vec::Vec;
+
+use super::core::{Core, Incoming, Phase};
+use super::{CloseReason, Event};
+use crate::crypto::SecureRandom;
+use crate::error::Error;
+use crate::handshake::timer::TimerOutcome;
+use crate::time::Instant;
+use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, HandshakeType};
+
+/// The part of a connection that differs between client and server.
+pub(crate) trait Role {
+    /// A complete handshake message arrived, in order.
+    fn on_handshake(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        rng: &mut dyn SecureRandom,
+        msg_type: HandshakeType,
+        message_seq: u16,
+        body: Vec<u8>,
+        epoch: u16,
+    ) -> Result<(), Error>;
+
+    /// ChangeCipherSpec arrived.
+    fn on_change_cipher_spec(&mut self, core: &mut Core, epoch: u16) -> Result<(), Error>;
+
+    /// The handshake message that asks to renegotiate when it arrives on an established
+    /// connection (HelloRequest for a client, ClientHello for a server).
+    fn renegotiation_trigger(&self) -> HandshakeType;
+}
+
+/// Application data that arrived between ChangeCipherSpec and a verified Finished is held, not
+/// delivered, until the Finished verifies (a bounded number of records).
+const MAX_HELD_RECORDS: usize = 8;
+
+/// Processes everything queued on `core.incoming`.
+pub(crate) fn drive(
+    core: &mut Core,
+    role: &mut dyn Role,
+    now: Instant,
+    rng: &mut dyn SecureRandom,
+    held: &mut Vec<Vec<u8>>,
+) {
+    // A retransmitted flight is several records; answer it with one retransmission.
+    let mut retransmitted = false;
+    while let Some(item) = core.incoming.pop_front() {
+        if core.phase == Phase::Closed {
+            core.incoming.clear();
+            return;
+        }
+        let result = match item {
+            Incoming::Handshake { msg_type, message_seq, body, epoch } => {
+                if core.phase != Phase::Handshaking {
+                    if msg_type == role.renegotiation_trigger() && epoch == core.records.read_epoch() {
+                        // Renegotiation is not supported: refuse politely and carry on
+                        // (RFC 5246 7.2.2 no_renegotiation is a warning).
+                        let alert = Alert { level: AlertLevel::WARNING, description: AlertDescription::NO_RENEGOTIATION };
+                        core.send_record(ContentType::ALERT, &alert.to_array(), rng)
+                    } else {
+                        Ok(())
+                    }
+                } else {
+                    role.on_handshake(core, now, rng, msg_type, message_seq, body, epoch)
+                }
+            }
+            Incoming::Retransmission => {
+                // The peer re-sent an old flight: ours was lost. Re-send it, whether we are
+                // mid-handshake or finished and holding the final flight (RFC 6347 4.2.4).
+                // Only the holder of the final flight answers once connected; the other side's
+                // last flight was acknowledged by that final flight, so re-sending it would
+                // start an endless exchange of duplicates.
+                let answer = match core.phase {
+                    Phase::Handshaking => true,
+                    Phase::Connected => core.final_flight,
+                    Phase::Closing | Phase::Closed => false,
+                };
+                if answer && core.has_flight() && !retransmitted {
+                    retransmitted = true;
+                    core.retransmit(rng)
+                } else {
+                    Ok(())
+                }
+            }
+            Incoming::ChangeCipherSpec { epoch } => {
+                if core.phase == Phase::Handshaking {
+                    role.on_change_cipher_spec(core, epoch)
+                } else {
+                    Ok(())
+                }
+            }
+            Incoming::Alert { alert, epoch } => {
+                on_alert(core, alert, epoch, rng);
+                Ok(())
+            }
+            Incoming::ApplicationData { data, epoch } => {
+                // Never deliver epoch-0 (unprotected) data, and never before Finished verified.
+                if epoch == 0 || epoch != core.records.read_epoch() {
+                } else if core.phase == Phase::Handshaking {
+                    if held.len() < MAX_HELD_RECORDS {
+                        held.push(data);
+                    }
+                } else if core.phase == Phase::Connected {
+                    core.events.push_back(Event::Data(data));
+                }
+                Ok(())
+            }
+        };
+        if let Err(e) = result {
+            fail(core, e, rng);
+        }
+    }
+    if core.phase == Phase::Connected {
+        for data in held.drain(..) {
+            core.events.push_back(Event::Data(data));
+        }
+    }
+}
+
+fn on_alert(core: &mut Core, alert: Alert, epoch: u16, rng: &mut dyn SecureRandom) {
+    // Once keys are in use, an unprotected alert could be forged by anyone on the path.
+    if epoch != core.records.read_epoch() {
+        return;
+    }
+    if alert.description == AlertDescription::CLOSE_NOTIFY {
+        if core.phase == Phase::Closing {
+            finish(core, CloseReason::Graceful);
+        } else {
+            // RFC 5246 7.2.1: answer close_notify with close_notify.
+            let _ = core.send_record(ContentType::ALERT, &Alert::close_notify().to_array(), rng);
+            finish(core, CloseReason::PeerClosed);
+        }
+    } else if alert.level != AlertLevel::WARNING {
+        // Fatal, or a level we do not know: either way the peer has given up.
+        finish(core, CloseReason::Error(Error::PeerAlert(alert.description)));
+    }
+    // Other warnings (e.g. no_renegotiation) need no action.
+}
+
+/// Ends the connection with a fatal error, sending the matching alert if there is one
+/// (encrypted if keys are in use).
+pub(crate) fn fail(core: &mut Core, error: Error, rng: &mut dyn SecureRandom) {
+    if core.phase == Phase::Closed {
+        return;
+    }
+    if let Some(description) = error.alert() {
+        let _ = core.send_record(ContentType::ALERT, &Alert::fatal(description).to_array(), rng);
+    }
+    finish(core, CloseReason::Error(error));
+}
+
+/// Marks the connection closed and reports why.
+pub(crate) fn finish(core: &mut Core, reason: CloseReason) {
+    core.phase = Phase::Closed;
+    core.timer.reset();
+    core.incoming.clear();
+    core.events.push_back(Event::Closed(reason));
+}
+
+/// Starts a graceful close: close_notify now, re-sent on the retransmission schedule until the
+/// peer answers or the budget runs out (then the close is reported as failed).
+pub(crate) fn close(core: &mut Core, now: Instant, rng: &mut dyn SecureRandom) {
+    match core.phase {
+        Phase::Closed | Phase::Closing => {}
+        Phase::Handshaking => {
+            let _ = core.send_record(ContentType::ALERT, &Alert::close_notify().to_array(), rng);
+            finish(core, CloseReason::Graceful);
+        }
+        Phase::Connected => {
+            let _ = core.send_record(ContentType::ALERT, &Alert::close_notify().to_array(), rng);
+            core.phase = Phase::Closing;
+            core.timer.start(now);
+        }
+    }
+}
+
+/// Handles an expired timer: retransmit, re-send close_notify, or give up.
+pub(crate) fn on_timeout(core: &mut Core, now: Instant, rng: &mut dyn SecureRandom) {
+    let due = core.timer.deadline().is_some_and(|d| d <= now);
+    if !due {
+        return;
+    }
+    match (core.timer.on_timeout(now), core.phase) {
+        (TimerOutcome::NotExpired, _) => {}
+        (TimerOutcome::Retransmit, Phase::Closing) => {
+            let _ = core.send_record(ContentType::ALERT, &Alert::close_notify().to_array(), rng);
+        }
+        (TimerOutcome::Retransmit, _) => {
+            if let Err(e) = core.retransmit(rng) {
+                fail(core, e, rng);
+            }
+        }
+        (TimerOutcome::GiveUp, Phase::Closing) => finish(core, CloseReason::CloseFailed),
+        (TimerOutcome::GiveUp, _) => fail(core, Error::HandshakeTimeout, rng),
+    }
+}
+
+/// Sends one datagram of application data.
+pub(crate) fn send(core: &mut Core, data: &[u8], rng: &mut dyn SecureRandom) -> Result<(), Error> {
+    match core.phase {
+        Phase::Connected => {}
+        Phase::Handshaking => return Err(Error::NotConnected),
+        Phase::Closing | Phase::Closed => return Err(Error::Closed),
+    }
+    let max = core.max_payload();
+    if data.len() > max {
+        return Err(Error::MessageTooLarge { max });
+    }
+    core.send_record(ContentType::APPLICATION_DATA, data, rng)
+}

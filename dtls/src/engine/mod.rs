@@ -1,0 +1,67 @@
+//! The connection engine: client and server handshakes over the shared [`core::Core`], and
+//! the public sans-IO types ([`Client`], [`Server`], [`Event`]).
+
+mod client;
+mod core;
+mod driver;
+mod keys;
+mod server;
+
+use alloc::vec::Vec;
+
+pub use client::Client;
+pub use server::Server;
+
+use crate::error::Error;
+use crate::wire::{AlertDescription, CipherSuite};
+
+/// Who the peer proved to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerIdentity {
+    /// The PSK identity the client used (RFC 4279).
+    Psk {
+        /// The identity bytes.
+        identity: Vec<u8>,
+    },
+    /// The certificate chain the peer presented (leaf first, DER).
+    Certificate {
+        /// The chain.
+        chain: Vec<Vec<u8>>,
+    },
+}
+
+/// Why a connection ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseReason {
+    /// We sent close_notify and the peer answered with its own.
+    Graceful,
+    /// The peer sent close_notify (we answered it).
+    PeerClosed,
+    /// We sent close_notify and the peer never answered within the retransmission budget.
+    CloseFailed,
+    /// A fatal error: an alert we sent or received, a timeout, or a local failure.
+    Error(Error),
+}
+
+/// Something that happened on a connection, reported by `poll_event`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The handshake completed.
+    Connected {
+        /// The negotiated suite.
+        suite: CipherSuite,
+        /// Who the peer is.
+        peer: PeerIdentity,
+        /// The server name the client asked for (RFC 6066 3), on the server side.
+        server_name: Option<Vec<u8>>,
+    },
+    /// Application data arrived (one datagram's record).
+    Data(Vec<u8>),
+    /// The connection ended; nothing more will be delivered.
+    Closed(CloseReason),
+}
+
+/// An alert description for errors that describe one.
+pub(crate) fn alert_for(e: &Error) -> Option<AlertDescription> {
+    e.alert()
+}

@@ -1,0 +1,258 @@
+//! Every bound the handshake layer enforces, with its default and the reason for it.
+//!
+//! Nothing the engine keeps for a peer grows without one of these limits: an unauthenticated
+//! peer can make it buffer at most `max_reassembly_bytes` of handshake data and
+//! `max_early_record_bytes` of next-epoch records per connection, and a server at most
+//! `max_sessions` connections.
+
+use core::fmt;
+
+use crate::time::Duration;
+
+/// Largest value a 24-bit handshake length field can carry (RFC 6347 4.2.2, `uint24 length`).
+pub const MAX_U24: u32 = 0x00FF_FFFF;
+
+/// The bounds of one endpoint's handshake machinery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest handshake message body accepted, in bytes (default 16 KiB).
+    ///
+    /// The largest message in practice is a Certificate carrying a chain: two or three DER
+    /// certificates of about 1-4 KiB each. 16 KiB leaves room for RSA chains while keeping one
+    /// message's buffer small enough for a microcontroller. A fragment that declares a larger
+    /// total length is dropped before anything is allocated (a forged 16 MiB length must not
+    /// reserve 16 MiB). Must not exceed [`MAX_U24`].
+    pub max_handshake_message_len: u32,
+
+    /// How many messages beyond the next expected `message_seq` may be buffered (default 4).
+    ///
+    /// RFC 6347 4.2.2 lets a receiver buffer future messages or discard them. The largest
+    /// flight is the server's ServerHello, Certificate, ServerKeyExchange, CertificateRequest,
+    /// ServerHelloDone: five messages, so a window of the next one plus four lets a whole
+    /// reordered flight be kept. Fragments further ahead are dropped (the peer retransmits).
+    pub max_buffered_messages: u16,
+
+    /// Bytes of handshake message bodies buffered for reassembly per connection (default
+    /// 24 KiB).
+    ///
+    /// One maximum-size message (the Certificate) plus the rest of its flight. Each buffered
+    /// message is charged its declared length when its first fragment arrives, because that is
+    /// what is allocated; a later fragment can never grow it (a length mismatch is dropped).
+    pub max_reassembly_bytes: usize,
+
+    /// Disjoint byte ranges tracked per message under reassembly (default 32).
+    ///
+    /// Reassembly records which bytes have arrived as a sorted list of ranges; a hostile
+    /// peer sending every other byte would otherwise grow that list with the message length.
+    /// Fragments that touch a held range always merge; a new disjoint range beyond this count
+    /// replaces the highest held range if it lies below it, and is dropped otherwise. So one
+    /// in-order retransmission of a message always completes it.
+    pub max_fragment_ranges: usize,
+
+    /// Records of the next epoch buffered before its keys are installed (default 8).
+    ///
+    /// The peer's Finished (and application data sent right after it) can overtake its
+    /// ChangeCipherSpec or our processing of the previous flight (RFC 6347 4.1: such records
+    /// may be queued or discarded). Queuing a few avoids a full retransmission round trip;
+    /// more than a handful is never needed by an honest peer.
+    pub max_early_records: usize,
+
+    /// Bytes of next-epoch records buffered before their keys are installed (default 8 KiB).
+    ///
+    /// A sealed Finished is well under 100 bytes; the rest is headroom for early application
+    /// data. Bounded separately from the count because one record may be 16 KiB + 2 KiB.
+    pub max_early_record_bytes: usize,
+
+    /// Connections a server keeps at once, established or half-open (default 1024).
+    ///
+    /// Entries are only created after a valid cookie (RFC 6347 4.2.1), so the table cannot be
+    /// filled from spoofed addresses, but it still needs a ceiling against many real peers.
+    pub max_sessions: usize,
+
+    /// Retransmission timeout for a fresh flight (default 1 s, RFC 6347 4.2.4.1: "an initial
+    /// timer value of 1 second (the minimum defined in RFC 6298)").
+    pub retransmit_initial: Duration,
+
+    /// Ceiling of the doubling retransmission timeout (default 60 s, RFC 6347 4.2.4.1: "up to
+    /// no less than the RFC 6298 maximum of 60 seconds").
+    pub retransmit_max: Duration,
+
+    /// Retransmissions of one flight before the handshake is abandoned (default 7).
+    ///
+    /// Precisely: a flight is sent once, then re-sent at each of the first
+    /// `max_retransmissions` timer expiries; the next expiry gives up. With the defaults the
+    /// flight goes out at 0, 1, 3, 7, 15, 31, 63 and 123 s (the timeout doubles 1, 2, 4 … 32,
+    /// then is capped at 60) and the handshake fails at 183 s
+    /// ([`Limits::retransmit_give_up_after`]). RFC 6347 sets no count; seven keeps a dead
+    /// peer from holding resources for more than about three minutes.
+    pub max_retransmissions: u8,
+
+    /// Longest a handshake may take from its first message to completion (default 200 s).
+    ///
+    /// Bounds how long a half-open server session holds a table slot, even against a peer
+    /// that keeps the handshake alive by answering just before each give-up. Longer than the
+    /// default give-up time (183 s) so that, for a silent peer, the retransmission count is
+    /// what ends the handshake.
+    pub handshake_timeout: Duration,
+
+    /// Time without an authenticated record after which an established session is dropped
+    /// (default 5 minutes; `None` keeps sessions until closed).
+    ///
+    /// DTLS has no keep-alive of its own (RFC 6520 heartbeats are not implemented), and a
+    /// server cannot tell a silent peer from a vanished one; NAT bindings typically expire
+    /// within a few minutes anyway.
+    pub idle_timeout: Option<Duration>,
+}
+
+impl Limits {
+    /// The defaults documented on each field.
+    pub const DEFAULT: Limits = Limits {
+        max_handshake_message_len: 16 * 1024,
+        max_buffered_messages: 4,
+        max_reassembly_bytes: 24 * 1024,
+        max_fragment_ranges: 32,
+        max_early_records: 8,
+        max_early_record_bytes: 8 * 1024,
+        max_sessions: 1024,
+        retransmit_initial: Duration::from_secs(1),
+        retransmit_max: Duration::from_secs(60),
+        max_retransmissions: 7,
+        handshake_timeout: Duration::from_secs(200),
+        idle_timeout: Some(Duration::from_secs(300)),
+    };
+
+    /// Checks that the limits are usable together.
+    pub fn validate(&self) -> Result<(), InvalidLimits> {
+        let fail = |what| Err(InvalidLimits { what });
+        if self.max_handshake_message_len > MAX_U24 {
+            return fail("max_handshake_message_len exceeds the 24-bit length field");
+        }
+        if usize::try_from(self.max_handshake_message_len).map_or(true, |m| m > self.max_reassembly_bytes) {
+            // Otherwise a maximum-size message could never be reassembled.
+            return fail("max_reassembly_bytes is smaller than max_handshake_message_len");
+        }
+        if self.max_fragment_ranges == 0 {
+            return fail("max_fragment_ranges must be at least 1");
+        }
+        if self.retransmit_initial == Duration::ZERO {
+            // A zero timeout would retransmit in a busy loop.
+            return fail("retransmit_initial must be positive");
+        }
+        if self.retransmit_max < self.retransmit_initial {
+            return fail("retransmit_max is below retransmit_initial");
+        }
+        if self.max_sessions == 0 {
+            return fail("max_sessions must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// Time from a flight's first transmission until its retransmission timer gives up, if
+    /// no answer ever arrives (183 s with the defaults).
+    pub fn retransmit_give_up_after(&self) -> Duration {
+        let mut total = 0u64;
+        let mut timeout = self.retransmit_initial.as_millis();
+        let max = self.retransmit_max.as_millis();
+        // One wait per retransmission, plus the final wait that ends in giving up.
+        for _ in 0..=self.max_retransmissions {
+            total = total.saturating_add(timeout);
+            timeout = timeout.saturating_mul(2).min(max);
+        }
+        Duration::from_millis(total)
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// A [`Limits`] value whose bounds contradict each other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidLimits {
+    /// Which bound is wrong.
+    pub what: &'static str,
+}
+
+impl fmt::Display for InvalidLimits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid limits: {}", self.what)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert_eq!(Limits::default(), Limits::DEFAULT);
+        assert_eq!(Limits::DEFAULT.validate(), Ok(()));
+    }
+
+    #[test]
+    fn default_give_up_is_183_seconds() {
+        // 1 + 2 + 4 + 8 + 16 + 32 + 60 (64 capped) + 60 = 183.
+        assert_eq!(
+            Limits::DEFAULT.retransmit_give_up_after(),
+            Duration::from_secs(183)
+        );
+    }
+
+    #[test]
+    fn handshake_timeout_outlasts_retransmission_give_up() {
+        let l = Limits::DEFAULT;
+        assert!(l.handshake_timeout > l.retransmit_give_up_after());
+    }
+
+    #[test]
+    fn default_window_holds_the_largest_flight() {
+        // ServerHello .. ServerHelloDone: the next expected message plus four more.
+        assert!(usize::from(Limits::DEFAULT.max_buffered_messages) + 1 >= 5);
+    }
+
+    #[test]
+    fn contradictory_limits_are_rejected() {
+        let bad = [
+            Limits {
+                max_handshake_message_len: MAX_U24 + 1,
+                ..Limits::DEFAULT
+            },
+            Limits {
+                max_reassembly_bytes: 100,
+                ..Limits::DEFAULT
+            },
+            Limits {
+                max_fragment_ranges: 0,
+                ..Limits::DEFAULT
+            },
+            Limits {
+                retransmit_initial: Duration::ZERO,
+                ..Limits::DEFAULT
+            },
+            Limits {
+                retransmit_max: Duration::from_millis(500),
+                ..Limits::DEFAULT
+            },
+            Limits {
+                max_sessions: 0,
+                ..Limits::DEFAULT
+            },
+        ];
+        for l in bad {
+            assert!(l.validate().is_err(), "{l:?}");
+        }
+    }
+
+    #[test]
+    fn give_up_time_saturates() {
+        let l = Limits {
+            retransmit_initial: Duration::from_millis(u64::MAX / 2),
+            retransmit_max: Duration::from_millis(u64::MAX),
+            max_retransmissions: u8::MAX,
+            ..Limits::DEFAULT
+        };
+        assert_eq!(l.retransmit_give_up_after(), Duration::from_millis(u64::MAX));
+    }
+}
