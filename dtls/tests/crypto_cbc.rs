@@ -363,3 +363,23 @@ fn maximum_padding_is_accepted() {
     let (r, _) = fx.open_counting(&frag);
     assert_eq!(r.unwrap().len(), 0);
 }
+
+proptest::proptest! {
+    /// Arbitrary fragments never panic and never authenticate, for every CBC and AEAD cipher.
+    #[test]
+    fn arbitrary_fragments_are_rejected(frag in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+        let mut all = ciphers();
+        all.push((BulkCipher::AesGcm, 16, 0));
+        all.push((BulkCipher::AesCcm8, 32, 0));
+        for (cipher, key_len, mac_len) in all {
+            let rc = if mac_len == 0 {
+                RustCrypto.record_cipher(cipher, &vec![3u8; key_len], &[], &[1, 2, 3, 4]).unwrap()
+            } else {
+                make(cipher, key_len, mac_len)
+            };
+            let mut b = frag.clone();
+            let e = rc.open(&AAD, &mut b).unwrap_err();
+            proptest::prop_assert!(matches!(e, CryptoError::BadRecordMac | CryptoError::BadLength));
+        }
+    }
+}

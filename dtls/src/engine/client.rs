@@ -9,7 +9,8 @@ use zeroize::Zeroizing;
 
 use super::core::{Core, Phase};
 use super::driver::{self, Role};
-use super::keys::{psk_premaster, Secrets};
+use super::keys::Secrets;
+use crate::crypto::prf::psk_premaster_secret;
 use super::{Event, PeerIdentity};
 use crate::codec::Codec;
 use crate::config::ClientConfig;
@@ -333,7 +334,7 @@ impl ClientHs {
                 let psk = self.config.psk.as_ref().ok_or(Error::Config("PSK suite without a PSK"))?;
                 (
                     ClientKeyExchange::Psk(PskClientKeyExchange { identity: psk.identity.clone() }),
-                    psk_premaster(&psk.key),
+                    psk_premaster_secret(&psk.key)?,
                 )
             }
             KeyExchangeKind::Ecdhe => {

@@ -4,15 +4,17 @@
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
+use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::codec::Codec;
 use crate::config::Limits;
 use crate::crypto::{CryptoProvider, MAX_HASH_LEN, SecureRandom};
 use crate::error::Error;
+use crate::handshake::fragment::{plan_flight, FlightItem as PlanItem, ItemContent};
 use crate::handshake::reassembly::{Fragment, Reassembler, Received};
 use crate::handshake::timer::FlightTimer;
-use crate::record::{Discard, RecordLayer, HEADER_LEN};
+use crate::record::{Discard, RecordLayer};
 use crate::time::Instant;
 use crate::wire::{split_handshake, Alert, ContentType, HandshakeHeader, HandshakeType};
 
@@ -32,15 +34,16 @@ pub(crate) enum FlightItem {
 pub(crate) enum Incoming {
     /// A complete handshake message, in message_seq order.
     Handshake { msg_type: HandshakeType, message_seq: u16, body: Vec<u8>, epoch: u16 },
-    /// The peer re-sent a message of a flight we already processed: our answer to it was lost
-    /// (RFC 6347 4.2.4), so our last flight should go out again.
-    Retransmission,
+    /// The peer re-sent a message we already processed.
+    Retransmission { message_seq: u16 },
     /// ChangeCipherSpec, received in `epoch`.
     ChangeCipherSpec { epoch: u16 },
     /// An alert.
     Alert { alert: Alert, epoch: u16 },
     /// Application data, received in `epoch`.
     ApplicationData { data: Vec<u8>, epoch: u16 },
+    /// A record of the current protected read epoch failed authentication.
+    BadRecordMac { epoch: u16 },
 }
 
 /// Where the connection is in its life.
@@ -82,6 +85,10 @@ pub(crate) struct Core {
     /// The stored flight is the last of the handshake: re-sent only when the peer re-sends
     /// its own last flight, never by timer.
     pub(crate) final_flight: bool,
+    /// The last peer message_seq our stored flight answers. Only a re-sent message up to this
+    /// one shows that the peer missed our flight; duplicates of the flight we are receiving
+    /// now do not (answering those too makes both sides bounce flights forever).
+    pub(crate) answered_seq: Option<u16>,
 }
 
 impl Core {
@@ -106,6 +113,7 @@ impl Core {
             pending_read: None,
             retransmissions: 0,
             final_flight: false,
+            answered_seq: None,
         }
     }
 
@@ -169,6 +177,7 @@ impl Core {
     ) -> Result<(), Error> {
         self.flight_complete = true;
         self.final_flight = !await_reply;
+        self.answered_seq = self.reassembler.next_expected().checked_sub(1).and_then(|s| u16::try_from(s).ok());
         self.transmit_flight(rng)?;
         if await_reply {
             self.timer.start(now);
@@ -204,75 +213,46 @@ impl Core {
     }
 
     fn pack_flight(&mut self, flight: &[FlightItem], rng: &mut dyn SecureRandom) -> Result<(), Error> {
-        let mut datagram: Vec<u8> = Vec::with_capacity(self.mtu);
+        let mut items = Vec::with_capacity(flight.len());
         for item in flight {
-            match item {
-                FlightItem::ChangeCipherSpec { epoch } => {
-                    self.append_record(&mut datagram, *epoch, ContentType::CHANGE_CIPHER_SPEC, &[1], rng)?;
-                }
-                FlightItem::Handshake { epoch, msg_type, message_seq, body } => {
-                    let overhead = self.records.overhead(*epoch).ok_or(Error::NoKeysForEpoch)?;
-                    let total = u32::try_from(body.len()).map_err(|_| Error::RecordTooLarge)?;
-                    let mut offset = 0usize;
-                    loop {
-                        let room = self.mtu.saturating_sub(datagram.len()).saturating_sub(overhead + HandshakeHeader::LEN);
-                        let remaining = body.len() - offset;
-                        // Start a new datagram rather than send a sliver of a message, unless the
-                        // datagram is empty (then any progress is progress).
-                        if room == 0 || (room < remaining && room < MIN_FRAGMENT && !datagram.is_empty()) {
-                            if datagram.is_empty() {
-                                return Err(Error::Config("MTU too small for any handshake fragment"));
-                            }
-                            self.tx.push_back(core::mem::replace(&mut datagram, Vec::with_capacity(self.mtu)));
-                            continue;
-                        }
-                        let take = remaining.min(room);
-                        let chunk = body.get(offset..offset + take).ok_or(Error::RecordTooLarge)?;
-                        let header = HandshakeHeader {
-                            msg_type: *msg_type,
-                            length: total,
-                            message_seq: *message_seq,
-                            fragment_offset: offset as u32,
-                            fragment_length: take as u32,
-                        };
-                        let mut payload = Vec::with_capacity(HandshakeHeader::LEN + take);
-                        header.emit(&mut payload)?;
-                        payload.extend_from_slice(chunk);
-                        self.append_record(&mut datagram, *epoch, ContentType::HANDSHAKE, &payload, rng)?;
-                        offset += take;
-                        if offset >= body.len() {
-                            break;
-                        }
-                    }
-                }
-            }
+            let (epoch, content) = match item {
+                FlightItem::ChangeCipherSpec { epoch } => (
+                    *epoch,
+                    ItemContent::Unfragmented { content_type: ContentType::CHANGE_CIPHER_SPEC.0, length: 1 },
+                ),
+                FlightItem::Handshake { epoch, msg_type, message_seq, body } => (
+                    *epoch,
+                    ItemContent::Handshake {
+                        msg_type: msg_type.0,
+                        message_seq: *message_seq,
+                        length: u32::try_from(body.len()).map_err(|_| Error::RecordTooLarge)?,
+                    },
+                ),
+            };
+            let record_overhead = self.records.overhead(epoch).ok_or(Error::NoKeysForEpoch)?;
+            items.push(PlanItem { epoch, record_overhead, content });
         }
-        if !datagram.is_empty() {
+        let plan = plan_flight(&items, self.mtu).map_err(|_| Error::Config("MTU too small for the flight"))?;
+        let mut payload = Vec::new();
+        for datagram_plan in plan {
+            let mut datagram = vec![0u8; datagram_plan.max_len()];
+            let mut used = 0;
+            for record in &datagram_plan.records {
+                payload.clear();
+                let source: &[u8] = match flight.get(record.item) {
+                    Some(FlightItem::Handshake { body, .. }) => body,
+                    _ => &[1],
+                };
+                if let Some(header) = &record.fragment {
+                    payload.extend_from_slice(&header.to_bytes());
+                }
+                payload.extend_from_slice(source.get(record.range.clone()).ok_or(Error::RecordTooLarge)?);
+                let out = datagram.get_mut(used..).ok_or(Error::BufferTooSmall { needed: used })?;
+                used += self.records.seal(record.epoch, record.content_type, &payload, out, rng)?;
+            }
+            datagram.truncate(used);
             self.tx.push_back(datagram);
         }
-        Ok(())
-    }
-
-    /// Seals one record onto the end of `datagram`, first flushing the datagram if the record
-    /// would not fit in the MTU.
-    fn append_record(
-        &mut self,
-        datagram: &mut Vec<u8>,
-        epoch: u16,
-        content_type: ContentType,
-        payload: &[u8],
-        rng: &mut dyn SecureRandom,
-    ) -> Result<(), Error> {
-        let overhead = self.records.overhead(epoch).ok_or(Error::NoKeysForEpoch)?;
-        let need = overhead + payload.len();
-        if datagram.len() + need > self.mtu && !datagram.is_empty() {
-            self.tx.push_back(core::mem::replace(datagram, Vec::with_capacity(self.mtu)));
-        }
-        let start = datagram.len();
-        datagram.resize(start + need, 0);
-        let out = datagram.get_mut(start..).ok_or(Error::BufferTooSmall { needed: need })?;
-        let n = self.records.seal(epoch, content_type.0, payload, out, rng)?;
-        datagram.truncate(start + n);
         Ok(())
     }
 
@@ -284,8 +264,10 @@ impl Core {
         rng: &mut dyn SecureRandom,
     ) -> Result<(), Error> {
         let epoch = self.records.write_epoch();
-        let mut datagram = Vec::new();
-        self.append_record(&mut datagram, epoch, content_type, payload, rng)?;
+        let overhead = self.records.overhead(epoch).ok_or(Error::NoKeysForEpoch)?;
+        let mut datagram = vec![0u8; overhead + payload.len()];
+        let n = self.records.seal(epoch, content_type.0, payload, &mut datagram, rng)?;
+        datagram.truncate(n);
         self.tx.push_back(datagram);
         Ok(())
     }
@@ -329,6 +311,11 @@ impl Core {
                     self.early_records.push_back(record.to_vec());
                 }
             }
+            Err(Discard::BadMac) => {
+                if let Some(header) = crate::record::Header::read(record) {
+                    self.incoming.push_back(Incoming::BadRecordMac { epoch: header.epoch });
+                }
+            }
             Err(_) => {}
         }
     }
@@ -358,8 +345,8 @@ impl Core {
                         fragment_offset: h.fragment_offset,
                         body: fragment.body,
                     });
-                    if let Received::Old { .. } = received {
-                        self.incoming.push_back(Incoming::Retransmission);
+                    if let Received::Old { message_seq, .. } = received {
+                        self.incoming.push_back(Incoming::Retransmission { message_seq });
                     }
                     while let Some(msg) = self.reassembler.pop() {
                         self.incoming.push_back(Incoming::Handshake {
@@ -389,6 +376,3 @@ impl Core {
     }
 }
 
-/// A fragment smaller than this is not worth starting at the end of a datagram; the message
-/// starts in the next datagram instead (fewer records, same number of datagrams or fewer).
-const MIN_FRAGMENT: usize = 32;

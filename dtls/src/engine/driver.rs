@@ -68,7 +68,7 @@ pub(crate) fn drive(
                     role.on_handshake(core, now, rng, msg_type, message_seq, body, epoch)
                 }
             }
-            Incoming::Retransmission => {
+            Incoming::Retransmission { message_seq } => {
                 // The peer re-sent an old flight: ours was lost. Re-send it, whether we are
                 // mid-handshake or finished and holding the final flight (RFC 6347 4.2.4).
                 // Only the holder of the final flight answers once connected; the other side's
@@ -79,7 +79,8 @@ pub(crate) fn drive(
                     Phase::Connected => core.final_flight,
                     Phase::Closing | Phase::Closed => false,
                 };
-                if answer && core.has_flight() && !retransmitted {
+                let previous_flight = core.answered_seq.is_some_and(|a| message_seq <= a);
+                if answer && previous_flight && core.has_flight() && !retransmitted {
                     retransmitted = true;
                     core.retransmit(rng)
                 } else {
@@ -89,6 +90,20 @@ pub(crate) fn drive(
             Incoming::ChangeCipherSpec { epoch } => {
                 if core.phase == Phase::Handshaking {
                     role.on_change_cipher_spec(core, epoch)
+                } else {
+                    Ok(())
+                }
+            }
+            Incoming::BadRecordMac { epoch } => {
+                // Mid-handshake, a record of the new epoch that fails authentication means the
+                // two sides derived different keys (wrong PSK, unknown identity, tampered
+                // hello). RFC 6347 4.1.2.7 allows ending with a fatal bad_record_mac instead of
+                // discarding; doing so turns a three-minute retransmission timeout into a clean
+                // failure. It gives an attacker nothing new: during the handshake it could as
+                // well inject a cleartext fatal alert. Once connected, such records are only
+                // dropped and counted.
+                if core.phase == Phase::Handshaking && epoch == core.records.read_epoch() && epoch > 0 {
+                    Err(Error::protocol(AlertDescription::BAD_RECORD_MAC, "record of the new epoch failed to authenticate"))
                 } else {
                     Ok(())
                 }

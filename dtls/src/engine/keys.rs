@@ -1,23 +1,20 @@
-//! The key schedule: premaster → master secret → key block → record ciphers, and Finished.
+//! The key schedule of one handshake: premaster → master secret → record ciphers, and
+//! Finished, on top of [`crate::crypto::prf`].
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use zeroize::Zeroizing;
 
-use crate::crypto::{prf, CryptoProvider, RecordCipher};
+use crate::crypto::prf::{self, FinishedLabel, MasterSecret, MASTER_SECRET_LEN, VERIFY_DATA_LEN};
+use crate::crypto::{CryptoProvider, RecordCipher};
 use crate::error::Error;
 use crate::suite::SuiteParams;
-
-/// Length of the master secret (RFC 5246 8.1).
-pub(crate) const MASTER_SECRET_LEN: usize = 48;
-/// Length of Finished.verify_data for every TLS 1.2 suite here (RFC 5246 7.4.9).
-pub(crate) const VERIFY_DATA_LEN: usize = 12;
 
 /// The negotiated secrets of one handshake.
 pub(crate) struct Secrets {
     pub(crate) params: &'static SuiteParams,
-    pub(crate) master: Zeroizing<[u8; MASTER_SECRET_LEN]>,
+    master: MasterSecret,
 }
 
 impl core::fmt::Debug for Secrets {
@@ -34,8 +31,8 @@ pub(crate) struct EpochCiphers {
 
 impl Secrets {
     /// Derives the master secret. With the extended master secret (RFC 7627 4) the seed is the
-    /// session hash (the transcript hash up to and including ClientKeyExchange); otherwise the
-    /// two randoms (RFC 5246 8.1).
+    /// session hash (the transcript hash through ClientKeyExchange); otherwise the two randoms
+    /// (RFC 5246 8.1).
     pub(crate) fn derive(
         provider: &dyn CryptoProvider,
         params: &'static SuiteParams,
@@ -44,30 +41,14 @@ impl Secrets {
         server_random: &[u8; 32],
         session_hash: Option<&[u8]>,
     ) -> Result<Secrets, Error> {
-        let mut master = Zeroizing::new([0u8; MASTER_SECRET_LEN]);
-        match session_hash {
-            Some(hash) => prf::prf(
-                provider,
-                params.prf_hash,
-                premaster,
-                b"extended master secret",
-                &[hash],
-                &mut master[..],
-            )?,
-            None => prf::prf(
-                provider,
-                params.prf_hash,
-                premaster,
-                b"master secret",
-                &[client_random, server_random],
-                &mut master[..],
-            )?,
-        }
+        let master = match session_hash {
+            Some(hash) => prf::extended_master_secret(provider, params.prf_hash, premaster, hash)?,
+            None => prf::master_secret(provider, params.prf_hash, premaster, client_random, server_random)?,
+        };
         Ok(Secrets { params, master })
     }
 
-    /// Expands the key block and builds the record ciphers (RFC 5246 6.3: the seed is
-    /// server_random + client_random, the opposite order to the master secret's).
+    /// Expands the key block and builds the record ciphers (RFC 5246 6.3).
     pub(crate) fn ciphers(
         &self,
         provider: &dyn CryptoProvider,
@@ -77,14 +58,7 @@ impl Secrets {
         let p = self.params;
         let mut block = Zeroizing::new(Vec::new());
         block.resize(p.key_block_len(), 0);
-        prf::prf(
-            provider,
-            p.prf_hash,
-            &self.master[..],
-            b"key expansion",
-            &[server_random, client_random],
-            &mut block[..],
-        )?;
+        prf::key_block(provider, p.prf_hash, &self.master, client_random, server_random, &mut block[..])?;
         let mut rest: &[u8] = &block[..];
         let mut take = |n: usize| -> Result<&[u8], Error> {
             if n > rest.len() {
@@ -113,27 +87,12 @@ impl Secrets {
         client: bool,
         transcript_hash: &[u8],
     ) -> Result<[u8; VERIFY_DATA_LEN], Error> {
-        let label: &[u8] = if client { b"client finished" } else { b"server finished" };
-        let mut out = [0u8; VERIFY_DATA_LEN];
-        prf::prf(provider, self.params.prf_hash, &self.master[..], label, &[transcript_hash], &mut out)?;
-        Ok(out)
+        let label = if client { FinishedLabel::Client } else { FinishedLabel::Server };
+        Ok(prf::verify_data(provider, self.params.prf_hash, &self.master, label, transcript_hash)?)
     }
 
     /// The master secret, for NSS key log lines.
     pub(crate) fn master_secret(&self) -> &[u8; MASTER_SECRET_LEN] {
         &self.master
     }
-}
-
-/// The RFC 4279 section 2 premaster secret for plain PSK: `uint16 N, N zero bytes, uint16 N,
-/// the N-byte PSK`.
-pub(crate) fn psk_premaster(psk: &[u8]) -> Zeroizing<Vec<u8>> {
-    let n = psk.len().min(usize::from(u16::MAX));
-    let len = (n as u16).to_be_bytes();
-    let mut out = Zeroizing::new(Vec::with_capacity(4 + 2 * n));
-    out.extend_from_slice(&len);
-    out.resize(2 + n, 0);
-    out.extend_from_slice(&len);
-    out.extend_from_slice(psk.get(..n).unwrap_or(&[]));
-    out
 }

@@ -13,7 +13,7 @@ pub use client::Client;
 pub use server::Server;
 
 use crate::error::Error;
-use crate::wire::{AlertDescription, CipherSuite};
+use crate::wire::CipherSuite;
 
 /// Who the peer proved to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,9 +59,4 @@ pub enum Event {
     Data(Vec<u8>),
     /// The connection ended; nothing more will be delivered.
     Closed(CloseReason),
-}
-
-/// An alert description for errors that describe one.
-pub(crate) fn alert_for(e: &Error) -> Option<AlertDescription> {
-    e.alert()
 }

@@ -13,7 +13,8 @@ use zeroize::Zeroizing;
 
 use super::core::{Core, Phase};
 use super::driver::{self, Role};
-use super::keys::{psk_premaster, Secrets};
+use super::keys::Secrets;
+use crate::crypto::prf::psk_premaster_secret;
 use super::{Event, PeerIdentity};
 use crate::codec::Codec;
 use crate::config::ServerConfig;
@@ -200,14 +201,20 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
                 self.front_door(now, from, datagram, header, seq, body, true);
             }
             (true, _) => {
-                let use_reconnect = self.reconnects.get(&from).is_some();
+                // With a reconnect pending, epoch-0 records belong to the new handshake (the live
+                // session has no use for them); protected records go to whichever session can
+                // authenticate them, the live one first.
+                let first_epoch = Header::read(datagram).map(|h| h.epoch);
+                let pending = self.reconnects.contains_key(&from);
                 let mut delivered = false;
-                if let Some(session) = self.sessions.get_mut(&from) {
-                    let before = session.core.records.stats().accepted;
-                    feed(session, now, datagram, self.rng.as_mut());
-                    delivered = session.core.records.stats().accepted != before;
+                if !(pending && first_epoch == Some(0)) {
+                    if let Some(session) = self.sessions.get_mut(&from) {
+                        let before = session.core.records.stats().accepted;
+                        feed(session, now, datagram, self.rng.as_mut());
+                        delivered = session.core.records.stats().accepted != before;
+                    }
                 }
-                if use_reconnect && !delivered {
+                if pending && !delivered {
                     if let Some(session) = self.reconnects.get_mut(&from) {
                         feed(session, now, datagram, self.rng.as_mut());
                     }
@@ -242,6 +249,13 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
             self.stats.dropped_unknown_peer += 1;
             return;
         };
+        // Only a DTLS client version (0xFExx, counting down from 0xFEFF) that reaches 1.2 can
+        // ever succeed; anything else is dropped before any state or cookie work.
+        let [major, _] = hello.client_version.0.to_be_bytes();
+        if major != 0xFE || hello.client_version.0 > ProtocolVersion::DTLS1_2.0 {
+            self.stats.dropped_unknown_peer += 1;
+            return;
+        }
         if reconnect {
             if let Some(pending) = self.reconnects.get_mut(&from) {
                 if pending.hs.client_random == hello.random {
@@ -304,6 +318,10 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
         // expect the client's messages to continue from it.
         session.core.next_message_seq = message_seq;
         session.core.reassembler.reset(message_seq);
+        // RFC 6347 4.2.1: the HelloVerifyRequest reused the ClientHello's record sequence
+        // number; continuing from the second ClientHello's number keeps our epoch-0 records
+        // from repeating one the client's replay window has already seen.
+        let _ = session.core.records.advance_write_sequence(0, header.sequence);
         self.stats.sessions_created += 1;
         feed(&mut session, now, datagram, self.rng.as_mut());
         if reconnect {
@@ -628,14 +646,14 @@ impl ServerHs {
                 let store = self.config.psk_store.as_ref().ok_or(Error::Config("no PSK store"))?;
                 self.psk_identity = psk.identity.clone();
                 match store.key_for(&psk.identity) {
-                    Some(key) => psk_premaster(&key),
+                    Some(key) => psk_premaster_secret(&key)?,
                     None => {
                         // An unknown identity must look exactly like a wrong key: carry on with
                         // a random key and fail at Finished with decrypt_error (no oracle on
                         // which identities exist; RFC 4279 2 allows either alert).
                         let mut dummy = Zeroizing::new([0u8; 32]);
                         rng.fill(&mut dummy[..]);
-                        psk_premaster(&dummy[..])
+                        psk_premaster_secret(&dummy[..])?
                     }
                 }
             }

@@ -253,6 +253,27 @@ impl RecordLayer {
         self.write_state(epoch).map(|w| w.next_sequence)
     }
 
+    /// Moves the next write sequence number of `epoch` (current or previous write epoch)
+    /// forward to `next`.
+    ///
+    /// Sequence numbers may skip (RFC 6347 4.1 only asks that they increase, and the peer's
+    /// replay window tolerates gaps) but must never repeat: with an AEAD cipher the explicit
+    /// nonce is the sequence number, so a repeat reuses a nonce. Moving backwards is therefore
+    /// refused with [`Error::Config`], and `next` above [`MAX_SEQUENCE`] with
+    /// [`Error::SequenceExhausted`]. Meant for restoring a saved write state (with numbers
+    /// reserved ahead) and for testing the exhaustion path.
+    pub fn advance_write_sequence(&mut self, epoch: u16, next: u64) -> Result<(), Error> {
+        let state = self.write_state_mut(epoch).ok_or(Error::NoKeysForEpoch)?;
+        if next > MAX_SEQUENCE {
+            return Err(Error::SequenceExhausted);
+        }
+        if next < state.next_sequence {
+            return Err(Error::Config("write sequence numbers may only move forward"));
+        }
+        state.next_sequence = next;
+        Ok(())
+    }
+
     /// Installs keys for the next write epoch (after sending ChangeCipherSpec). The epoch
     /// number increases by one and sequence numbers restart at zero (RFC 6347 4.1).
     pub fn install_write(&mut self, cipher: Box<dyn RecordCipher>) -> Result<u16, Error> {
@@ -462,7 +483,13 @@ impl RecordLayer {
         } else {
             return Err(Discard::UnknownEpoch);
         };
-        if state.window.check(header.sequence) != ReplayCheck::Fresh {
+        // Epoch 0 is unauthenticated: a window there would let anyone who injects one record
+        // with a high sequence number make every genuine handshake record look old (TESTING.md:
+        // "a large epoch on an early record does not poison later legitimate records").
+        // Duplicated epoch-0 handshake messages are caught by message_seq instead, and epoch-0
+        // application data is never delivered.
+        let protected = state.keys.cipher.is_some();
+        if protected && state.window.check(header.sequence) != ReplayCheck::Fresh {
             return Err(Discard::Replayed);
         }
         let fragment = record.get_mut(HEADER_LEN..).ok_or(Discard::Malformed)?;
@@ -490,7 +517,9 @@ impl RecordLayer {
             }
         };
         // Only now, after authentication, may the window move (RFC 6347 4.1.2.6).
-        state.window.update(header.sequence);
+        if protected {
+            state.window.update(header.sequence);
+        }
         Ok(Opened {
             header,
             plaintext: plaintext.start + HEADER_LEN..plaintext.end + HEADER_LEN,

@@ -1,0 +1,34 @@
+//! A deterministic discrete-event network simulator for DTLS, and the engine behind the
+//! `dtls-sim` command.
+//!
+//! A run ([`scenario::RunSpec`]) is fully determined by its seed, its settings and its fault
+//! profile: the engines draw their randomness from ChaCha20 streams derived from the seed,
+//! every link direction has its own stream, and time is virtual. Modules:
+//!
+//! - [`endpoint`]: the [`endpoint::Endpoint`] trait and the adapters for our client and server;
+//! - [`queue`]: the virtual clock's event queue;
+//! - [`link`]: the random fault model of a link direction;
+//! - [`faults`]: targeted faults (drop, delay, reorder, inject);
+//! - [`classify`]: reading datagrams as an observer (record headers, message names);
+//! - [`sim`]: one run, its application workload and its invariant checks;
+//! - [`scenario`]: what a run is, and its replay command;
+//! - [`explore`]: exhaustive enumeration of drops and permutations;
+//! - [`sweep`]: many seeds in parallel, and their summary table;
+//! - [`trace`], [`pcap`]: the run trace and its Wireshark export;
+//! - [`rng`]: seeded random streams.
+
+pub mod classify;
+pub mod endpoint;
+pub mod explore;
+pub mod faults;
+pub mod link;
+pub mod pcap;
+pub mod queue;
+pub mod rng;
+pub mod scenario;
+pub mod sim;
+pub mod sweep;
+pub mod trace;
+
+pub use scenario::RunSpec;
+pub use sim::{RunReport, run, run_with};

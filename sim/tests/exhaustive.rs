@@ -1,0 +1,59 @@
+//! Every exhaustive scenario (every single drop, every flight permutation, each datagram
+//! dropped up to three times) passes for PSK-CCM_8 and ECDHE-ECDSA-GCM. Permutations need
+//! multi-datagram flights, so each suite also runs at a 200-byte MTU.
+
+use dtls::wire::CipherSuite;
+use dtls_sim::RunSpec;
+use dtls_sim::explore::{self, Family};
+use dtls_sim::sim::failure_report;
+use dtls_sim::sweep;
+
+fn all_cases_pass(suite: CipherSuite, mtu: usize) -> usize {
+    let base = RunSpec {
+        suite,
+        mtu,
+        ..RunSpec::perfect()
+    };
+    let specs = explore::case_specs(&base, &Family::ALL).unwrap();
+    let reports = sweep::run_many(&specs, sweep::default_threads(), &|_| {}).unwrap();
+    let failures: Vec<String> = specs
+        .iter()
+        .zip(&reports)
+        .filter(|(_, r)| !r.passed())
+        .map(|(s, r)| failure_report(s, r))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        specs.len(),
+        failures.join("\n")
+    );
+    specs.len()
+}
+
+#[test]
+fn psk_ccm8_every_case() {
+    assert!(all_cases_pass(CipherSuite::TLS_PSK_WITH_AES_128_CCM_8, 1200) >= 10);
+    assert!(all_cases_pass(CipherSuite::TLS_PSK_WITH_AES_128_CCM_8, 200) >= 10);
+}
+
+#[test]
+fn ecdhe_ecdsa_gcm_every_case() {
+    assert!(all_cases_pass(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 1200) >= 10);
+    // The certificate flight fragments into several datagrams here: hundreds of permutations.
+    assert!(all_cases_pass(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 200) >= 100);
+}
+
+#[test]
+fn case_names_replay_as_scenarios() {
+    let base = RunSpec {
+        mtu: 200,
+        ..RunSpec::perfect()
+    };
+    for s in explore::case_specs(&base, &Family::ALL).unwrap() {
+        let name = s.faults[0].to_string();
+        assert_eq!(name.parse::<dtls_sim::faults::Fault>().unwrap(), s.faults[0]);
+        assert!(s.command().contains(&format!("--scenario {name}")));
+    }
+}
