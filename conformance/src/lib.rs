@@ -1,1 +1,28 @@
-//! Conformance suite (built in later issues).
+//! Conformance suite and interop harness.
+//!
+//! So far: the pieces that run our engine against real peers over loopback UDP.
+//! - [`udp`]: drives a [`dtls::Client`] or [`dtls::Server`] over a `std::net::UdpSocket`, with
+//!   the socket's read timeout taken from the engine's `poll_timeout`;
+//! - [`peer`]: starts a command-line peer (`openssl s_server`, `gnutls-cli`, ...) with piped
+//!   stdin/stdout, kills it on drop, and waits for it to bind its UDP port;
+//! - [`fixtures`]: the test certificate, key and PSK shared with the engine's own tests;
+//! - [`OsRng`]: the engine's [`SecureRandom`] backed by the operating system.
+
+pub mod fixtures;
+pub mod peer;
+pub mod udp;
+
+use dtls::crypto::SecureRandom;
+
+/// [`SecureRandom`] from the operating system (`getrandom`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OsRng;
+
+impl SecureRandom for OsRng {
+    fn fill(&mut self, dest: &mut [u8]) {
+        // The trait cannot report failure, and continuing with predictable bytes would be
+        // worse than stopping: the OS RNG failing on a hosted system is not recoverable.
+        #[allow(clippy::expect_used)]
+        getrandom::fill(dest).expect("the operating system's random number generator failed");
+    }
+}

@@ -33,9 +33,14 @@ impl Psk {
     /// A PSK, checked against the RFC 4279 5.3 sizes this engine supports.
     pub fn new(identity: &[u8], key: &[u8]) -> Result<Self, Error> {
         if identity.len() > MAX_PSK_IDENTITY_LEN || key.is_empty() || key.len() > MAX_PSK_LEN {
-            return Err(Error::Config("PSK identity must be at most 128 bytes and the key 1 to 64 bytes"));
+            return Err(Error::Config(
+                "PSK identity must be at most 128 bytes and the key 1 to 64 bytes",
+            ));
         }
-        Ok(Psk { identity: identity.to_vec(), key: Zeroizing::new(key.to_vec()) })
+        Ok(Psk {
+            identity: identity.to_vec(),
+            key: Zeroizing::new(key.to_vec()),
+        })
     }
 }
 
@@ -159,7 +164,9 @@ impl CommonConfig {
             return Err(Error::Config("no cipher suites configured"));
         }
         if self.cipher_suites.iter().any(|s| suite::lookup(*s).is_none()) {
-            return Err(Error::Config("a configured cipher suite is not supported by the engine"));
+            return Err(Error::Config(
+                "a configured cipher suite is not supported by the engine",
+            ));
         }
         if self.mtu < MIN_MTU || self.mtu > MAX_MTU {
             return Err(Error::Config("MTU must be between 128 and 65507 bytes"));
@@ -193,7 +200,12 @@ impl ClientConfig {
     /// certificate suites if a verifier is set (call [`ClientConfig::validate`] via
     /// `Client::new`).
     pub fn new(provider: Arc<dyn CryptoProvider + Send + Sync>) -> Self {
-        ClientConfig { common: CommonConfig::new(provider), psk: None, verifier: None, server_name: None }
+        ClientConfig {
+            common: CommonConfig::new(provider),
+            psk: None,
+            verifier: None,
+            server_name: None,
+        }
     }
 
     /// The suites actually offered: the configured ones whose credentials are present.

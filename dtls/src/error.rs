@@ -121,7 +121,10 @@ impl fmt::Display for Error {
             Error::HandshakeTimeout => f.write_str("handshake timed out: peer did not answer"),
             Error::Closed => f.write_str("connection closed"),
             Error::NotConnected => f.write_str("handshake not complete"),
-            Error::MessageTooLarge { max } => write!(f, "message larger than {max} bytes, the most one datagram carries"),
+            Error::MessageTooLarge { max } => write!(
+                f,
+                "message larger than {max} bytes, the most one datagram carries"
+            ),
         }
     }
 }

@@ -22,7 +22,10 @@ pub fn leaf_public_key(der: &[u8]) -> Result<Vec<u8>, Error> {
     let cert = Certificate::from_der(der).map_err(|_| bad("certificate does not parse"))?;
     let spki = &cert.tbs_certificate().subject_public_key_info();
     if spki.algorithm.oid != ID_EC_PUBLIC_KEY {
-        return Err(Error::protocol(AlertDescription::UNSUPPORTED_CERTIFICATE, "certificate key is not EC"));
+        return Err(Error::protocol(
+            AlertDescription::UNSUPPORTED_CERTIFICATE,
+            "certificate key is not EC",
+        ));
     }
     let curve = spki
         .algorithm
@@ -31,8 +34,14 @@ pub fn leaf_public_key(der: &[u8]) -> Result<Vec<u8>, Error> {
         .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
         .ok_or(bad("EC key without a named curve"))?;
     if curve != SECP256R1 {
-        return Err(Error::protocol(AlertDescription::UNSUPPORTED_CERTIFICATE, "certificate key is not P-256"));
+        return Err(Error::protocol(
+            AlertDescription::UNSUPPORTED_CERTIFICATE,
+            "certificate key is not P-256",
+        ));
     }
-    let key = spki.subject_public_key.as_bytes().ok_or(bad("public key is not a whole number of bytes"))?;
+    let key = spki
+        .subject_public_key
+        .as_bytes()
+        .ok_or(bad("public key is not a whole number of bytes"))?;
     Ok(key.to_vec())
 }

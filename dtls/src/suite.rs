@@ -57,23 +57,62 @@ const fn cbc(suite: CipherSuite, kx: KeyExchangeKind, bulk: BulkCipher, mac: usi
 /// Every suite the engine can negotiate, in its default order of preference: AEAD first, the
 /// constrained-device favourite CCM_8 before GCM.
 pub const SUPPORTED: &[SuiteParams] = &[
-    aead(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, KeyExchangeKind::Ecdhe, BulkCipher::AesCcm8, 16),
-    aead(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, KeyExchangeKind::Ecdhe, BulkCipher::AesGcm, 16),
-    aead(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CCM, KeyExchangeKind::Ecdhe, BulkCipher::AesCcm, 16),
+    aead(
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,
+        KeyExchangeKind::Ecdhe,
+        BulkCipher::AesCcm8,
+        16,
+    ),
+    aead(
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        KeyExchangeKind::Ecdhe,
+        BulkCipher::AesGcm,
+        16,
+    ),
+    aead(
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
+        KeyExchangeKind::Ecdhe,
+        BulkCipher::AesCcm,
+        16,
+    ),
     cbc(
         CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
         KeyExchangeKind::Ecdhe,
-        BulkCipher::AesCbcSha256 { encrypt_then_mac: false },
+        BulkCipher::AesCbcSha256 {
+            encrypt_then_mac: false,
+        },
         32,
     ),
-    aead(CipherSuite::TLS_PSK_WITH_AES_128_CCM_8, KeyExchangeKind::Psk, BulkCipher::AesCcm8, 16),
-    aead(CipherSuite::TLS_PSK_WITH_AES_128_GCM_SHA256, KeyExchangeKind::Psk, BulkCipher::AesGcm, 16),
-    aead(CipherSuite::TLS_PSK_WITH_AES_128_CCM, KeyExchangeKind::Psk, BulkCipher::AesCcm, 16),
-    aead(CipherSuite::TLS_PSK_WITH_AES_256_CCM_8, KeyExchangeKind::Psk, BulkCipher::AesCcm8, 32),
+    aead(
+        CipherSuite::TLS_PSK_WITH_AES_128_CCM_8,
+        KeyExchangeKind::Psk,
+        BulkCipher::AesCcm8,
+        16,
+    ),
+    aead(
+        CipherSuite::TLS_PSK_WITH_AES_128_GCM_SHA256,
+        KeyExchangeKind::Psk,
+        BulkCipher::AesGcm,
+        16,
+    ),
+    aead(
+        CipherSuite::TLS_PSK_WITH_AES_128_CCM,
+        KeyExchangeKind::Psk,
+        BulkCipher::AesCcm,
+        16,
+    ),
+    aead(
+        CipherSuite::TLS_PSK_WITH_AES_256_CCM_8,
+        KeyExchangeKind::Psk,
+        BulkCipher::AesCcm8,
+        32,
+    ),
     cbc(
         CipherSuite::TLS_PSK_WITH_AES_128_CBC_SHA256,
         KeyExchangeKind::Psk,
-        BulkCipher::AesCbcSha256 { encrypt_then_mac: false },
+        BulkCipher::AesCbcSha256 {
+            encrypt_then_mac: false,
+        },
         32,
     ),
 ];

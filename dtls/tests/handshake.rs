@@ -22,7 +22,12 @@ fn run(suite: CipherSuite, cookies: bool, mtu: usize) {
         Event::Connected { suite: s, peer, .. } => {
             assert_eq!(*s, suite);
             if suite.key_exchange() == Some(dtls::wire::KeyExchangeKind::Ecdhe) {
-                assert_eq!(*peer, PeerIdentity::Certificate { chain: vec![CERT_DER.to_vec()] });
+                assert_eq!(
+                    *peer,
+                    PeerIdentity::Certificate {
+                        chain: vec![CERT_DER.to_vec()]
+                    }
+                );
             }
         }
         e => panic!("unexpected {e:?}"),
@@ -31,13 +36,22 @@ fn run(suite: CipherSuite, cookies: bool, mtu: usize) {
         Event::Connected { suite: s, peer, .. } => {
             assert_eq!(*s, suite);
             if suite.key_exchange() == Some(dtls::wire::KeyExchangeKind::Psk) {
-                assert_eq!(*peer, PeerIdentity::Psk { identity: PSK_IDENTITY.to_vec() });
+                assert_eq!(
+                    *peer,
+                    PeerIdentity::Psk {
+                        identity: PSK_IDENTITY.to_vec()
+                    }
+                );
             }
         }
         e => panic!("unexpected {e:?}"),
     }
     for (from_client, d) in &pair.wire {
-        assert!(d.len() <= mtu, "datagram of {} bytes over MTU {mtu} (client: {from_client})", d.len());
+        assert!(
+            d.len() <= mtu,
+            "datagram of {} bytes over MTU {mtu} (client: {from_client})",
+            d.len()
+        );
     }
     // Application data both ways, then a graceful close.
     pair.client.send(b"ping").unwrap();
@@ -49,8 +63,14 @@ fn run(suite: CipherSuite, cookies: bool, mtu: usize) {
     pair.client.close(pair.now);
     pair.step(&mut |_, _, _| false);
     pair.step(&mut |_, _, _| false);
-    assert_eq!(pair.client_events.last(), Some(&Event::Closed(dtls::CloseReason::Graceful)));
-    assert_eq!(pair.server_events.last(), Some(&Event::Closed(dtls::CloseReason::PeerClosed)));
+    assert_eq!(
+        pair.client_events.last(),
+        Some(&Event::Closed(dtls::CloseReason::Graceful))
+    );
+    assert_eq!(
+        pair.server_events.last(),
+        Some(&Event::Closed(dtls::CloseReason::PeerClosed))
+    );
     assert_eq!(pair.client.send(b"late"), Err(dtls::Error::Closed));
 }
 

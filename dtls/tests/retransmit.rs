@@ -33,7 +33,10 @@ fn client_timer_doubles_caps_and_gives_up() {
     assert_eq!(client_sends, vec![0, 1, 3, 7, 15, 31, 63, 123]);
     assert_eq!(pair.now, Instant::from_millis(183_000));
     let events: Vec<_> = std::iter::from_fn(|| pair.client.poll_event()).collect();
-    assert_eq!(events, vec![Event::Closed(CloseReason::Error(Error::HandshakeTimeout))]);
+    assert_eq!(
+        events,
+        vec![Event::Closed(CloseReason::Error(Error::HandshakeTimeout))]
+    );
 }
 
 #[test]
@@ -48,7 +51,9 @@ fn configured_budget_and_initial_timeout_are_honoured() {
         while pair.client.poll_transmit(&mut buf).is_some() {
             sends.push(pair.now.as_millis());
         }
-        let Some(t) = pair.client.poll_timeout() else { break };
+        let Some(t) = pair.client.poll_timeout() else {
+            break;
+        };
         pair.now = t;
         pair.client.handle_timeout(t);
     }
@@ -61,7 +66,10 @@ fn configured_budget_and_initial_timeout_are_honoured() {
 /// position in a complete handshake, and checks the handshake still completes.
 #[test]
 fn every_single_datagram_drop_recovers() {
-    for suite in [CipherSuite::TLS_PSK_WITH_AES_128_CCM_8, CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256] {
+    for suite in [
+        CipherSuite::TLS_PSK_WITH_AES_128_CCM_8,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    ] {
         let mut clean = Pair::new(client_config(suite, 300), server_config(true, 300), 5);
         clean.handshake();
         let n = clean.wire.len();
@@ -69,12 +77,23 @@ fn every_single_datagram_drop_recovers() {
         for victim in 0..n {
             let mut pair = Pair::new(client_config(suite, 300), server_config(true, 300), 5);
             pair.drive(&mut |_, idx, _| idx == victim, Duration::from_secs(120));
-            assert!(pair.client.is_connected(), "{suite:?} drop #{victim}: {:?}", pair.client_events);
-            assert!(pair.server_connected(), "{suite:?} drop #{victim}: {:?}", pair.server_events);
+            assert!(
+                pair.client.is_connected(),
+                "{suite:?} drop #{victim}: {:?}",
+                pair.client_events
+            );
+            assert!(
+                pair.server_connected(),
+                "{suite:?} drop #{victim}: {:?}",
+                pair.server_events
+            );
             // Data flows afterwards in both directions.
             pair.client.send(b"after").unwrap();
             pair.step(&mut |_, _, _| false);
-            assert!(pair.server_events.contains(&Event::Data(b"after".to_vec())), "{suite:?} drop #{victim}");
+            assert!(
+                pair.server_events.contains(&Event::Data(b"after".to_vec())),
+                "{suite:?} drop #{victim}"
+            );
         }
     }
 }

@@ -8,20 +8,20 @@ use alloc::vec::Vec;
 use zeroize::Zeroizing;
 
 use super::core::{Core, Phase};
-use super::driver::{self, Role};
+use super::driver::{self, Message, Role};
 use super::keys::Secrets;
-use crate::crypto::prf::psk_premaster_secret;
 use super::{Event, PeerIdentity};
 use crate::codec::Codec;
 use crate::config::ClientConfig;
+use crate::crypto::prf::psk_premaster_secret;
 use crate::crypto::{self, SecureRandom};
 use crate::error::Error;
 use crate::suite::{self, SuiteParams};
 use crate::time::Instant;
 use crate::wire::{
-    AlertDescription as AD, Certificate, ClientHello, ClientKeyExchange, CompressionMethod,
-    EcPointFormats, EcdhClientKeyExchange, EcdheServerKeyExchange, ECPointFormat, ExtendedMasterSecret,
-    ExtensionType, Extensions, Finished, HandshakeType as HT, HelloVerifyRequest, KeyExchangeKind, NamedGroup,
+    AlertDescription as AD, Certificate, ClientHello, ClientKeyExchange, CompressionMethod, ECPointFormat,
+    EcPointFormats, EcdhClientKeyExchange, EcdheServerKeyExchange, ExtendedMasterSecret, ExtensionType,
+    Extensions, Finished, HandshakeType as HT, HelloVerifyRequest, KeyExchangeKind, NamedGroup,
     ProtocolVersion, PskClientKeyExchange, PskServerKeyExchange, RenegotiationInfo, ServerHello,
     ServerNameList, SignatureAlgorithms, SignatureScheme, SupportedGroups,
 };
@@ -72,11 +72,19 @@ pub struct Client {
 
 impl Client {
     /// Creates a client and its first flight (the ClientHello), ready to be polled.
-    pub fn new(config: Arc<ClientConfig>, mut rng: Box<dyn SecureRandom + Send>, now: Instant) -> Result<Self, Error> {
+    pub fn new(
+        config: Arc<ClientConfig>,
+        mut rng: Box<dyn SecureRandom + Send>,
+        now: Instant,
+    ) -> Result<Self, Error> {
         config.validate()?;
         let mut client_random = [0u8; 32];
         rng.fill(&mut client_random);
-        let mut core = Core::new(config.common.provider.clone(), config.common.limits.clone(), config.common.mtu);
+        let mut core = Core::new(
+            config.common.provider.clone(),
+            config.common.limits,
+            config.common.mtu,
+        );
         let hs = ClientHs {
             config,
             state: State::ServerHello,
@@ -93,7 +101,12 @@ impl Client {
         let body = hs.client_hello()?;
         core.queue_handshake(HT::CLIENT_HELLO, body, true);
         core.send_flight(now, rng.as_mut(), true)?;
-        Ok(Client { core, hs, rng, held: Vec::new() })
+        Ok(Client {
+            core,
+            hs,
+            rng,
+            held: Vec::new(),
+        })
     }
 
     /// Feeds one received datagram.
@@ -102,7 +115,13 @@ impl Client {
             return;
         }
         self.core.receive_datagram(datagram);
-        driver::drive(&mut self.core, &mut self.hs, now, self.rng.as_mut(), &mut self.held);
+        driver::drive(
+            &mut self.core,
+            &mut self.hs,
+            now,
+            self.rng.as_mut(),
+            &mut self.held,
+        );
     }
 
     /// Tells the client that `now` has been reached; call when `poll_timeout` expires.
@@ -194,13 +213,21 @@ impl ClientHs {
     fn client_hello(&self) -> Result<Vec<u8>, Error> {
         let mut ext = Extensions::new();
         if self.offers_ecdhe() {
-            ext.push_body(&SupportedGroups { groups: vec![NamedGroup::SECP256R1] })?;
-            ext.push_body(&EcPointFormats { formats: vec![ECPointFormat::UNCOMPRESSED] })?;
-            ext.push_body(&SignatureAlgorithms { schemes: vec![SignatureScheme::ECDSA_SECP256R1_SHA256] })?;
+            ext.push_body(&SupportedGroups {
+                groups: vec![NamedGroup::SECP256R1],
+            })?;
+            ext.push_body(&EcPointFormats {
+                formats: vec![ECPointFormat::UNCOMPRESSED],
+            })?;
+            ext.push_body(&SignatureAlgorithms {
+                schemes: vec![SignatureScheme::ECDSA_SECP256R1_SHA256],
+            })?;
         }
         ext.push_body(&ExtendedMasterSecret)?;
         // RFC 5746 3.4: an initial handshake offers an empty renegotiation_info.
-        ext.push_body(&RenegotiationInfo { renegotiated_connection: Vec::new() })?;
+        ext.push_body(&RenegotiationInfo {
+            renegotiated_connection: Vec::new(),
+        })?;
         if let Some(name) = &self.config.server_name {
             ext.push_body(&ServerNameList::host_name(name.as_bytes()))?;
         }
@@ -216,7 +243,13 @@ impl ClientHs {
         Ok(hello.to_vec()?)
     }
 
-    fn on_hello_verify_request(&mut self, core: &mut Core, now: Instant, rng: &mut dyn SecureRandom, body: &[u8]) -> Result<(), Error> {
+    fn on_hello_verify_request(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        rng: &mut dyn SecureRandom,
+        body: &[u8],
+    ) -> Result<(), Error> {
         // RFC 6347 4.2.1: at most one HelloVerifyRequest is answered per handshake, and never
         // after a ServerHello (TESTING.md: "HelloVerifyRequest after ServerHello").
         if self.hello_verified {
@@ -237,13 +270,20 @@ impl ClientHs {
     fn on_server_hello(&mut self, body: &[u8]) -> Result<(), Error> {
         let sh = ServerHello::parse(body)?;
         if sh.server_version != ProtocolVersion::DTLS1_2 {
-            return Err(Error::protocol(AD::PROTOCOL_VERSION, "server chose a version other than DTLS 1.2"));
+            return Err(Error::protocol(
+                AD::PROTOCOL_VERSION,
+                "server chose a version other than DTLS 1.2",
+            ));
         }
         let offered = self.config.offered_suites();
         if !offered.contains(&sh.cipher_suite) {
-            return Err(Error::protocol(AD::ILLEGAL_PARAMETER, "server chose a suite we did not offer"));
+            return Err(Error::protocol(
+                AD::ILLEGAL_PARAMETER,
+                "server chose a suite we did not offer",
+            ));
         }
-        let params = suite::lookup(sh.cipher_suite).ok_or(Error::protocol(AD::ILLEGAL_PARAMETER, "unsupported suite"))?;
+        let params = suite::lookup(sh.cipher_suite)
+            .ok_or(Error::protocol(AD::ILLEGAL_PARAMETER, "unsupported suite"))?;
         if sh.compression_method != CompressionMethod::NULL {
             return Err(Error::protocol(AD::ILLEGAL_PARAMETER, "server chose compression"));
         }
@@ -256,17 +296,28 @@ impl ClientHs {
                 ExtensionType::RENEGOTIATION_INFO => {
                     let ri: RenegotiationInfo = e.body()?;
                     if !ri.renegotiated_connection.is_empty() {
-                        return Err(Error::protocol(AD::HANDSHAKE_FAILURE, "non-empty renegotiation_info"));
+                        return Err(Error::protocol(
+                            AD::HANDSHAKE_FAILURE,
+                            "non-empty renegotiation_info",
+                        ));
                     }
                 }
                 ExtensionType::SERVER_NAME if self.config.server_name.is_some() => {}
                 ExtensionType::EC_POINT_FORMATS if self.offers_ecdhe() => {}
                 // RFC 5246 7.4.1.4: a server must not send an extension the client did not offer.
-                _ => return Err(Error::protocol(AD::UNSUPPORTED_EXTENSION, "unsolicited extension in ServerHello")),
+                _ => {
+                    return Err(Error::protocol(
+                        AD::UNSUPPORTED_EXTENSION,
+                        "unsolicited extension in ServerHello",
+                    ));
+                }
             }
         }
         if !ems && self.config.common.require_extended_master_secret {
-            return Err(Error::protocol(AD::HANDSHAKE_FAILURE, "server does not support extended_master_secret"));
+            return Err(Error::protocol(
+                AD::HANDSHAKE_FAILURE,
+                "server does not support extended_master_secret",
+            ));
         }
         self.extended_master_secret = ems;
         self.server_random = sh.random;
@@ -279,7 +330,8 @@ impl ClientHs {
     }
 
     fn params(&self) -> Result<&'static SuiteParams, Error> {
-        self.params.ok_or(Error::protocol(AD::INTERNAL_ERROR, "no suite negotiated"))
+        self.params
+            .ok_or(Error::protocol(AD::INTERNAL_ERROR, "no suite negotiated"))
     }
 
     fn on_certificate(&mut self, body: &[u8]) -> Result<(), Error> {
@@ -302,17 +354,33 @@ impl ClientHs {
             KeyExchangeKind::Ecdhe => {
                 let (ske, _) = EcdheServerKeyExchange::parse_with_params(body)?;
                 if ske.params.named_group != NamedGroup::SECP256R1 {
-                    return Err(Error::protocol(AD::ILLEGAL_PARAMETER, "server chose a group we did not offer"));
+                    return Err(Error::protocol(
+                        AD::ILLEGAL_PARAMETER,
+                        "server chose a group we did not offer",
+                    ));
                 }
                 if ske.signed.algorithm != SignatureScheme::ECDSA_SECP256R1_SHA256 {
-                    return Err(Error::protocol(AD::ILLEGAL_PARAMETER, "server used a signature scheme we did not offer"));
+                    return Err(Error::protocol(
+                        AD::ILLEGAL_PARAMETER,
+                        "server used a signature scheme we did not offer",
+                    ));
                 }
-                let leaf = self.server_chain.first().ok_or(unexpected("ServerKeyExchange before Certificate"))?;
+                let leaf = self
+                    .server_chain
+                    .first()
+                    .ok_or(unexpected("ServerKeyExchange before Certificate"))?;
                 let spki = crate::pki::leaf_public_key(leaf)?;
                 let message = ske.signed_message(&self.client_random, &self.server_random)?;
                 core.provider
-                    .verify(crypto::SignatureScheme::EcdsaP256Sha256, &spki, &message, &ske.signed.signature)
-                    .map_err(|_| Error::protocol(AD::DECRYPT_ERROR, "ServerKeyExchange signature does not verify"))?;
+                    .verify(
+                        crypto::SignatureScheme::EcdsaP256Sha256,
+                        &spki,
+                        &message,
+                        &ske.signed.signature,
+                    )
+                    .map_err(|_| {
+                        Error::protocol(AD::DECRYPT_ERROR, "ServerKeyExchange signature does not verify")
+                    })?;
                 let verifier = self.config.verifier.as_ref().ok_or(Error::CertificateRejected)?;
                 verifier.verify_server(&self.server_chain, self.config.server_name.as_deref())?;
                 self.server_public = Some(ske.params.public);
@@ -323,7 +391,13 @@ impl ClientHs {
         Ok(())
     }
 
-    fn on_server_hello_done(&mut self, core: &mut Core, now: Instant, rng: &mut dyn SecureRandom, body: &[u8]) -> Result<(), Error> {
+    fn on_server_hello_done(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        rng: &mut dyn SecureRandom,
+        body: &[u8],
+    ) -> Result<(), Error> {
         if !body.is_empty() {
             return Err(Error::protocol(AD::DECODE_ERROR, "ServerHelloDone with a body"));
         }
@@ -331,21 +405,32 @@ impl ClientHs {
         let provider = core.provider.clone();
         let (cke, premaster): (ClientKeyExchange, Zeroizing<Vec<u8>>) = match params.key_exchange {
             KeyExchangeKind::Psk => {
-                let psk = self.config.psk.as_ref().ok_or(Error::Config("PSK suite without a PSK"))?;
+                let psk = self
+                    .config
+                    .psk
+                    .as_ref()
+                    .ok_or(Error::Config("PSK suite without a PSK"))?;
                 (
-                    ClientKeyExchange::Psk(PskClientKeyExchange { identity: psk.identity.clone() }),
+                    ClientKeyExchange::Psk(PskClientKeyExchange {
+                        identity: psk.identity.clone(),
+                    }),
                     psk_premaster_secret(&psk.key)?,
                 )
             }
             KeyExchangeKind::Ecdhe => {
-                let server_public = self.server_public.as_ref().ok_or(unexpected("ServerHelloDone before ServerKeyExchange"))?;
+                let server_public = self
+                    .server_public
+                    .as_ref()
+                    .ok_or(unexpected("ServerHelloDone before ServerKeyExchange"))?;
                 let kx = provider.key_exchange(crypto::NamedGroup::P256, rng)?;
                 let mut shared = Zeroizing::new([0u8; 66]);
                 let n = kx
                     .agree(server_public, &mut shared[..])
                     .map_err(|_| Error::protocol(AD::ILLEGAL_PARAMETER, "invalid server ECDHE public key"))?;
                 (
-                    ClientKeyExchange::Ecdhe(EcdhClientKeyExchange { public: kx.public_key().to_vec() }),
+                    ClientKeyExchange::Ecdhe(EcdhClientKeyExchange {
+                        public: kx.public_key().to_vec(),
+                    }),
                     Zeroizing::new(shared.get(..n).unwrap_or(&[]).to_vec()),
                 )
             }
@@ -372,31 +457,63 @@ impl ClientHs {
         core.pending_read = Some(ciphers.server_write);
         let (hash, n) = core.transcript_hash(params.prf_hash)?;
         let verify = secrets.verify_data(provider.as_ref(), true, hash.get(..n).unwrap_or(&[]))?;
-        core.queue_handshake(HT::FINISHED, Finished { verify_data: verify.to_vec() }.to_vec()?, true);
+        core.queue_handshake(
+            HT::FINISHED,
+            Finished {
+                verify_data: verify.to_vec(),
+            }
+            .to_vec()?,
+            true,
+        );
         self.secrets = Some(secrets);
         self.state = State::ChangeCipherSpec;
         core.send_flight(now, rng, true)
     }
 
-    fn on_finished(&mut self, core: &mut Core, now: Instant, body: &[u8], message_seq: u16) -> Result<(), Error> {
+    fn on_finished(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        body: &[u8],
+        message_seq: u16,
+    ) -> Result<(), Error> {
         let params = self.params()?;
         let secrets = self.secrets.as_ref().ok_or(unexpected("Finished before keys"))?;
         // The server's Finished covers everything up to and including our Finished.
         let (hash, n) = core.transcript_hash(params.prf_hash)?;
         let expected = secrets.verify_data(core.provider.as_ref(), false, hash.get(..n).unwrap_or(&[]))?;
         let finished = Finished::parse(body)?;
-        if !bool::from(subtle::ConstantTimeEq::ct_eq(&expected[..], &finished.verify_data[..])) {
-            return Err(Error::protocol(AD::DECRYPT_ERROR, "server Finished does not verify"));
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            &expected[..],
+            &finished.verify_data[..],
+        )) {
+            return Err(Error::protocol(
+                AD::DECRYPT_ERROR,
+                "server Finished does not verify",
+            ));
         }
         core.add_to_transcript(HT::FINISHED, message_seq, body);
         core.flight_acknowledged(now);
         self.state = State::Done;
         core.phase = Phase::Connected;
         let peer = match params.key_exchange {
-            KeyExchangeKind::Ecdhe => PeerIdentity::Certificate { chain: self.server_chain.clone() },
-            _ => PeerIdentity::Psk { identity: self.config.psk.as_ref().map(|p| p.identity.clone()).unwrap_or_default() },
+            KeyExchangeKind::Ecdhe => PeerIdentity::Certificate {
+                chain: self.server_chain.clone(),
+            },
+            _ => PeerIdentity::Psk {
+                identity: self
+                    .config
+                    .psk
+                    .as_ref()
+                    .map(|p| p.identity.clone())
+                    .unwrap_or_default(),
+            },
         };
-        core.events.push_back(Event::Connected { suite: params.suite, peer, server_name: None });
+        core.events.push_back(Event::Connected {
+            suite: params.suite,
+            peer,
+            server_name: None,
+        });
         Ok(())
     }
 }
@@ -407,19 +524,28 @@ impl Role for ClientHs {
         core: &mut Core,
         now: Instant,
         rng: &mut dyn SecureRandom,
-        msg_type: HT,
-        message_seq: u16,
-        body: Vec<u8>,
-        epoch: u16,
+        message: Message,
     ) -> Result<(), Error> {
+        let Message {
+            msg_type,
+            message_seq,
+            body,
+            epoch,
+        } = message;
         // Handshake messages before our keys change must be in epoch 0, the Finished in the
         // new epoch: anything else is an injected or confused record.
-        let expected_epoch = if matches!(self.state, State::Finished) { core.records.read_epoch() } else { 0 };
+        let expected_epoch = if matches!(self.state, State::Finished) {
+            core.records.read_epoch()
+        } else {
+            0
+        };
         if epoch != expected_epoch || (matches!(self.state, State::Finished) && epoch == 0) {
             return Err(unexpected("handshake message in the wrong epoch"));
         }
         match (&self.state, msg_type) {
-            (State::ServerHello, HT::HELLO_VERIFY_REQUEST) => self.on_hello_verify_request(core, now, rng, &body),
+            (State::ServerHello, HT::HELLO_VERIFY_REQUEST) => {
+                self.on_hello_verify_request(core, now, rng, &body)
+            }
             (State::ServerHello, HT::SERVER_HELLO) => {
                 core.flight_acknowledged(now);
                 core.add_to_transcript(msg_type, message_seq, &body);
@@ -434,7 +560,9 @@ impl Role for ClientHs {
                 self.on_server_key_exchange(core, &body)
             }
             (State::ServerKeyExchange, HT::SERVER_HELLO_DONE)
-                if self.params.is_some_and(|p| p.key_exchange == KeyExchangeKind::Psk) =>
+                if self
+                    .params
+                    .is_some_and(|p| p.key_exchange == KeyExchangeKind::Psk) =>
             {
                 // RFC 4279 2: a PSK server without a hint may omit ServerKeyExchange.
                 core.add_to_transcript(msg_type, message_seq, &body);
@@ -453,7 +581,10 @@ impl Role for ClientHs {
     fn on_change_cipher_spec(&mut self, core: &mut Core, epoch: u16) -> Result<(), Error> {
         match self.state {
             State::ChangeCipherSpec if epoch == 0 => {
-                let cipher = core.pending_read.take().ok_or(unexpected("ChangeCipherSpec before keys"))?;
+                let cipher = core
+                    .pending_read
+                    .take()
+                    .ok_or(unexpected("ChangeCipherSpec before keys"))?;
                 core.records.install_read(cipher)?;
                 self.state = State::Finished;
                 core.replay_early_records();
@@ -470,4 +601,3 @@ impl Role for ClientHs {
         HT::HELLO_REQUEST
     }
 }
-

@@ -11,12 +11,12 @@ use crate::codec::Codec;
 use crate::config::Limits;
 use crate::crypto::{CryptoProvider, MAX_HASH_LEN, SecureRandom};
 use crate::error::Error;
-use crate::handshake::fragment::{plan_flight, FlightItem as PlanItem, ItemContent};
+use crate::handshake::fragment::{FlightItem as PlanItem, ItemContent, plan_flight};
 use crate::handshake::reassembly::{Fragment, Reassembler, Received};
 use crate::handshake::timer::FlightTimer;
 use crate::record::{Discard, RecordLayer};
 use crate::time::Instant;
-use crate::wire::{split_handshake, Alert, ContentType, HandshakeHeader, HandshakeType};
+use crate::wire::{Alert, ContentType, HandshakeHeader, HandshakeType, split_handshake};
 
 use super::Event;
 
@@ -24,7 +24,12 @@ use super::Event;
 #[derive(Debug, Clone)]
 pub(crate) enum FlightItem {
     /// A handshake message, sent in `epoch`.
-    Handshake { epoch: u16, msg_type: HandshakeType, message_seq: u16, body: Vec<u8> },
+    Handshake {
+        epoch: u16,
+        msg_type: HandshakeType,
+        message_seq: u16,
+        body: Vec<u8>,
+    },
     /// ChangeCipherSpec, sent in `epoch` (the epoch before the switch).
     ChangeCipherSpec { epoch: u16 },
 }
@@ -33,7 +38,12 @@ pub(crate) enum FlightItem {
 #[derive(Debug)]
 pub(crate) enum Incoming {
     /// A complete handshake message, in message_seq order.
-    Handshake { msg_type: HandshakeType, message_seq: u16, body: Vec<u8>, epoch: u16 },
+    Handshake {
+        msg_type: HandshakeType,
+        message_seq: u16,
+        body: Vec<u8>,
+        epoch: u16,
+    },
     /// The peer re-sent a message we already processed.
     Retransmission { message_seq: u16 },
     /// ChangeCipherSpec, received in `epoch`.
@@ -148,7 +158,12 @@ impl Core {
             self.add_to_transcript(msg_type, message_seq, &body);
         }
         let epoch = self.records.write_epoch();
-        self.flight.push(FlightItem::Handshake { epoch, msg_type, message_seq, body });
+        self.flight.push(FlightItem::Handshake {
+            epoch,
+            msg_type,
+            message_seq,
+            body,
+        });
     }
 
     /// Queues ChangeCipherSpec in the current write epoch; the caller installs the new write
@@ -177,7 +192,11 @@ impl Core {
     ) -> Result<(), Error> {
         self.flight_complete = true;
         self.final_flight = !await_reply;
-        self.answered_seq = self.reassembler.next_expected().checked_sub(1).and_then(|s| u16::try_from(s).ok());
+        self.answered_seq = self
+            .reassembler
+            .next_expected()
+            .checked_sub(1)
+            .and_then(|s| u16::try_from(s).ok());
         self.transmit_flight(rng)?;
         if await_reply {
             self.timer.start(now);
@@ -218,9 +237,17 @@ impl Core {
             let (epoch, content) = match item {
                 FlightItem::ChangeCipherSpec { epoch } => (
                     *epoch,
-                    ItemContent::Unfragmented { content_type: ContentType::CHANGE_CIPHER_SPEC.0, length: 1 },
+                    ItemContent::Unfragmented {
+                        content_type: ContentType::CHANGE_CIPHER_SPEC.0,
+                        length: 1,
+                    },
                 ),
-                FlightItem::Handshake { epoch, msg_type, message_seq, body } => (
+                FlightItem::Handshake {
+                    epoch,
+                    msg_type,
+                    message_seq,
+                    body,
+                } => (
                     *epoch,
                     ItemContent::Handshake {
                         msg_type: msg_type.0,
@@ -230,9 +257,14 @@ impl Core {
                 ),
             };
             let record_overhead = self.records.overhead(epoch).ok_or(Error::NoKeysForEpoch)?;
-            items.push(PlanItem { epoch, record_overhead, content });
+            items.push(PlanItem {
+                epoch,
+                record_overhead,
+                content,
+            });
         }
-        let plan = plan_flight(&items, self.mtu).map_err(|_| Error::Config("MTU too small for the flight"))?;
+        let plan =
+            plan_flight(&items, self.mtu).map_err(|_| Error::Config("MTU too small for the flight"))?;
         let mut payload = Vec::new();
         for datagram_plan in plan {
             let mut datagram = vec![0u8; datagram_plan.max_len()];
@@ -247,8 +279,12 @@ impl Core {
                     payload.extend_from_slice(&header.to_bytes());
                 }
                 payload.extend_from_slice(source.get(record.range.clone()).ok_or(Error::RecordTooLarge)?);
-                let out = datagram.get_mut(used..).ok_or(Error::BufferTooSmall { needed: used })?;
-                used += self.records.seal(record.epoch, record.content_type, &payload, out, rng)?;
+                let out = datagram
+                    .get_mut(used..)
+                    .ok_or(Error::BufferTooSmall { needed: used })?;
+                used += self
+                    .records
+                    .seal(record.epoch, record.content_type, &payload, out, rng)?;
             }
             datagram.truncate(used);
             self.tx.push_back(datagram);
@@ -266,7 +302,9 @@ impl Core {
         let epoch = self.records.write_epoch();
         let overhead = self.records.overhead(epoch).ok_or(Error::NoKeysForEpoch)?;
         let mut datagram = vec![0u8; overhead + payload.len()];
-        let n = self.records.seal(epoch, content_type.0, payload, &mut datagram, rng)?;
+        let n = self
+            .records
+            .seal(epoch, content_type.0, payload, &mut datagram, rng)?;
         datagram.truncate(n);
         self.tx.push_back(datagram);
         Ok(())
@@ -274,8 +312,13 @@ impl Core {
 
     /// Largest application payload one datagram can carry at the current epoch.
     pub(crate) fn max_payload(&self) -> usize {
-        let overhead = self.records.overhead(self.records.write_epoch()).unwrap_or(self.mtu);
-        self.mtu.saturating_sub(overhead).min(crate::record::MAX_PLAINTEXT_LEN)
+        let overhead = self
+            .records
+            .overhead(self.records.write_epoch())
+            .unwrap_or(self.mtu);
+        self.mtu
+            .saturating_sub(overhead)
+            .min(crate::record::MAX_PLAINTEXT_LEN)
     }
 
     /// Opens every record of a datagram and queues what they carry on `self.incoming`.
@@ -300,7 +343,9 @@ impl Core {
             Ok(opened) => {
                 let epoch = opened.header.epoch;
                 let content_type = ContentType(opened.header.content_type);
-                let Some(plaintext) = record.get(opened.plaintext) else { return };
+                let Some(plaintext) = record.get(opened.plaintext) else {
+                    return;
+                };
                 self.dispatch(content_type, plaintext, epoch);
             }
             Err(Discard::FutureEpoch) => {
@@ -313,7 +358,8 @@ impl Core {
             }
             Err(Discard::BadMac) => {
                 if let Some(header) = crate::record::Header::read(record) {
-                    self.incoming.push_back(Incoming::BadRecordMac { epoch: header.epoch });
+                    self.incoming
+                        .push_back(Incoming::BadRecordMac { epoch: header.epoch });
                 }
             }
             Err(_) => {}
@@ -358,10 +404,9 @@ impl Core {
                     }
                 }
             }
-            ContentType::CHANGE_CIPHER_SPEC => {
-                if plaintext == [1] {
-                    self.incoming.push_back(Incoming::ChangeCipherSpec { epoch });
-                }
+            // RFC 5246 7.1: the only valid ChangeCipherSpec is the single byte 1.
+            ContentType::CHANGE_CIPHER_SPEC if plaintext == [1] => {
+                self.incoming.push_back(Incoming::ChangeCipherSpec { epoch });
             }
             ContentType::ALERT => {
                 if let Ok(alert) = Alert::parse(plaintext) {
@@ -369,10 +414,12 @@ impl Core {
                 }
             }
             ContentType::APPLICATION_DATA => {
-                self.incoming.push_back(Incoming::ApplicationData { data: plaintext.to_vec(), epoch });
+                self.incoming.push_back(Incoming::ApplicationData {
+                    data: plaintext.to_vec(),
+                    epoch,
+                });
             }
             _ => {}
         }
     }
 }
-

@@ -12,6 +12,16 @@ use crate::handshake::timer::TimerOutcome;
 use crate::time::Instant;
 use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, HandshakeType};
 
+/// A complete, reassembled handshake message.
+#[derive(Debug)]
+pub(crate) struct Message {
+    pub(crate) msg_type: HandshakeType,
+    pub(crate) message_seq: u16,
+    pub(crate) body: Vec<u8>,
+    /// The epoch of the record that completed it.
+    pub(crate) epoch: u16,
+}
+
 /// The part of a connection that differs between client and server.
 pub(crate) trait Role {
     /// A complete handshake message arrived, in order.
@@ -20,10 +30,7 @@ pub(crate) trait Role {
         core: &mut Core,
         now: Instant,
         rng: &mut dyn SecureRandom,
-        msg_type: HandshakeType,
-        message_seq: u16,
-        body: Vec<u8>,
-        epoch: u16,
+        message: Message,
     ) -> Result<(), Error>;
 
     /// ChangeCipherSpec arrived.
@@ -54,18 +61,36 @@ pub(crate) fn drive(
             return;
         }
         let result = match item {
-            Incoming::Handshake { msg_type, message_seq, body, epoch } => {
+            Incoming::Handshake {
+                msg_type,
+                message_seq,
+                body,
+                epoch,
+            } => {
                 if core.phase != Phase::Handshaking {
                     if msg_type == role.renegotiation_trigger() && epoch == core.records.read_epoch() {
                         // Renegotiation is not supported: refuse politely and carry on
                         // (RFC 5246 7.2.2 no_renegotiation is a warning).
-                        let alert = Alert { level: AlertLevel::WARNING, description: AlertDescription::NO_RENEGOTIATION };
+                        let alert = Alert {
+                            level: AlertLevel::WARNING,
+                            description: AlertDescription::NO_RENEGOTIATION,
+                        };
                         core.send_record(ContentType::ALERT, &alert.to_array(), rng)
                     } else {
                         Ok(())
                     }
                 } else {
-                    role.on_handshake(core, now, rng, msg_type, message_seq, body, epoch)
+                    role.on_handshake(
+                        core,
+                        now,
+                        rng,
+                        Message {
+                            msg_type,
+                            message_seq,
+                            body,
+                            epoch,
+                        },
+                    )
                 }
             }
             Incoming::Retransmission { message_seq } => {
@@ -103,7 +128,10 @@ pub(crate) fn drive(
                 // well inject a cleartext fatal alert. Once connected, such records are only
                 // dropped and counted.
                 if core.phase == Phase::Handshaking && epoch == core.records.read_epoch() && epoch > 0 {
-                    Err(Error::protocol(AlertDescription::BAD_RECORD_MAC, "record of the new epoch failed to authenticate"))
+                    Err(Error::protocol(
+                        AlertDescription::BAD_RECORD_MAC,
+                        "record of the new epoch failed to authenticate",
+                    ))
                 } else {
                     Ok(())
                 }

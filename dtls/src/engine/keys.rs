@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use zeroize::Zeroizing;
 
-use crate::crypto::prf::{self, FinishedLabel, MasterSecret, MASTER_SECRET_LEN, VERIFY_DATA_LEN};
+use crate::crypto::prf::{self, FinishedLabel, MASTER_SECRET_LEN, MasterSecret, VERIFY_DATA_LEN};
 use crate::crypto::{CryptoProvider, RecordCipher};
 use crate::error::Error;
 use crate::suite::SuiteParams;
@@ -19,7 +19,9 @@ pub(crate) struct Secrets {
 
 impl core::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Secrets").field("suite", &self.params.suite).finish_non_exhaustive()
+        f.debug_struct("Secrets")
+            .field("suite", &self.params.suite)
+            .finish_non_exhaustive()
     }
 }
 
@@ -58,7 +60,14 @@ impl Secrets {
         let p = self.params;
         let mut block = Zeroizing::new(Vec::new());
         block.resize(p.key_block_len(), 0);
-        prf::key_block(provider, p.prf_hash, &self.master, client_random, server_random, &mut block[..])?;
+        prf::key_block(
+            provider,
+            p.prf_hash,
+            &self.master,
+            client_random,
+            server_random,
+            &mut block[..],
+        )?;
         let mut rest: &[u8] = &block[..];
         let mut take = |n: usize| -> Result<&[u8], Error> {
             if n > rest.len() {
@@ -87,8 +96,18 @@ impl Secrets {
         client: bool,
         transcript_hash: &[u8],
     ) -> Result<[u8; VERIFY_DATA_LEN], Error> {
-        let label = if client { FinishedLabel::Client } else { FinishedLabel::Server };
-        Ok(prf::verify_data(provider, self.params.prf_hash, &self.master, label, transcript_hash)?)
+        let label = if client {
+            FinishedLabel::Client
+        } else {
+            FinishedLabel::Server
+        };
+        Ok(prf::verify_data(
+            provider,
+            self.params.prf_hash,
+            &self.master,
+            label,
+            transcript_hash,
+        )?)
     }
 
     /// The master secret, for NSS key log lines.

@@ -12,24 +12,25 @@ use core::hash::{Hash, Hasher};
 use zeroize::Zeroizing;
 
 use super::core::{Core, Phase};
-use super::driver::{self, Role};
+use super::driver::{self, Message, Role};
 use super::keys::Secrets;
-use crate::crypto::prf::psk_premaster_secret;
 use super::{Event, PeerIdentity};
 use crate::codec::Codec;
 use crate::config::ServerConfig;
-use crate::crypto::{self, SecureRandom, MAX_SIGNATURE_LEN};
+use crate::crypto::prf::psk_premaster_secret;
+use crate::crypto::{self, MAX_SIGNATURE_LEN, SecureRandom};
 use crate::error::Error;
 use crate::handshake::cookie::{ClientHelloBinding, CookieGate};
-use crate::record::{Header, RecordLayer, HEADER_LEN};
+use crate::record::{HEADER_LEN, Header, RecordLayer};
 use crate::suite::{self, SuiteParams};
 use crate::time::Instant;
 use crate::wire::{
     AlertDescription as AD, Certificate, CipherSuite, ClientHello, ClientKeyExchange, CompressionMethod,
-    ContentType, DigitallySigned, EcPointFormats, ECPointFormat, EcdheServerKeyExchange, ExtendedMasterSecret,
-    ExtensionType, Extensions, Finished, HandshakeFragment, HandshakeType as HT, HelloVerifyRequest,
-    KeyExchangeKind, NamedGroup, ProtocolVersion, PskServerKeyExchange, RenegotiationInfo, ServerEcdhParams,
-    ServerHello, ServerNameList, SignatureAlgorithms, SignatureScheme, SupportedGroups,
+    ContentType, DigitallySigned, ECPointFormat, EcPointFormats, EcdheServerKeyExchange,
+    ExtendedMasterSecret, ExtensionType, Extensions, Finished, HandshakeFragment, HandshakeType as HT,
+    HelloVerifyRequest, KeyExchangeKind, NamedGroup, ProtocolVersion, PskServerKeyExchange,
+    RenegotiationInfo, ServerEcdhParams, ServerHello, ServerNameList, SignatureAlgorithms, SignatureScheme,
+    SupportedGroups,
 };
 
 /// Counters of the server's front door.
@@ -192,7 +193,10 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
     /// Feeds one datagram received from `from`.
     pub fn handle_datagram(&mut self, now: Instant, from: A, datagram: &[u8]) {
         let hello = parse_client_hello(datagram);
-        let live = self.sessions.get(&from).is_some_and(|s| s.core.phase != Phase::Handshaking);
+        let live = self
+            .sessions
+            .get(&from)
+            .is_some_and(|s| s.core.phase != Phase::Handshaking);
         match (self.sessions.contains_key(&from), hello) {
             (true, Some((header, seq, body))) if live && !self.is_same_handshake(&from, body) => {
                 // RFC 6347 4.2.8: a new epoch-0 ClientHello from a live peer's address may be
@@ -221,7 +225,9 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
                 }
                 self.collect(&from);
             }
-            (false, Some((header, seq, body))) => self.front_door(now, from, datagram, header, seq, body, false),
+            (false, Some((header, seq, body))) => {
+                self.front_door(now, from, datagram, header, seq, body, false)
+            }
             (false, None) => self.stats.dropped_unknown_peer += 1,
         }
     }
@@ -294,7 +300,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
         let mut session = Session {
             core: Core::new(
                 self.config.common.provider.clone(),
-                self.config.common.limits.clone(),
+                self.config.common.limits,
                 self.config.common.mtu,
             ),
             hs: ServerHs {
@@ -366,16 +372,21 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
 
     /// Handles expired timers of every session, and expires half-open and idle sessions.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let limits = self.config.common.limits.clone();
+        let limits = self.config.common.limits;
         let mut touched = Vec::new();
         for (addr, session) in self.sessions.iter_mut().chain(self.reconnects.iter_mut()) {
             driver::on_timeout(&mut session.core, now, self.rng.as_mut());
             let half_open = session.core.phase == Phase::Handshaking
                 && now.saturating_since(session.created) >= limits.handshake_timeout;
-            let idle = limits.idle_timeout.is_some_and(|t| now.saturating_since(session.last_activity) >= t);
+            let idle = limits
+                .idle_timeout
+                .is_some_and(|t| now.saturating_since(session.last_activity) >= t);
             if (half_open || idle) && session.core.phase != Phase::Closed {
                 self.stats.sessions_expired += 1;
-                driver::finish(&mut session.core, super::CloseReason::Error(Error::HandshakeTimeout));
+                driver::finish(
+                    &mut session.core,
+                    super::CloseReason::Error(Error::HandshakeTimeout),
+                );
             }
             touched.push(addr.clone());
         }
@@ -453,7 +464,12 @@ fn feed(session: &mut Session, now: Instant, datagram: &[u8], rng: &mut dyn Secu
     driver::drive(&mut session.core, &mut session.hs, now, rng, &mut session.held);
 }
 
-fn drain<A: Clone>(session: &mut Session, to: &A, tx: &mut VecDeque<(A, Vec<u8>)>, events: &mut VecDeque<(A, Event)>) {
+fn drain<A: Clone>(
+    session: &mut Session,
+    to: &A,
+    tx: &mut VecDeque<(A, Vec<u8>)>,
+    events: &mut VecDeque<(A, Event)>,
+) {
     while let Some(d) = session.core.tx.pop_front() {
         tx.push_back((to.clone(), d));
     }
@@ -472,13 +488,21 @@ struct BindingFields {
 
 impl BindingFields {
     fn of(hello: &ClientHello) -> Option<Self> {
-        let cipher_suites = hello.cipher_suites.iter().flat_map(|s| s.0.to_be_bytes()).collect();
+        let cipher_suites = hello
+            .cipher_suites
+            .iter()
+            .flat_map(|s| s.0.to_be_bytes())
+            .collect();
         let compression_methods = hello.compression_methods.iter().map(|c| c.0).collect();
         let extensions = match &hello.extensions {
             Some(e) => e.to_vec().ok()?.get(2..)?.to_vec(),
             None => Vec::new(),
         };
-        Some(BindingFields { cipher_suites, compression_methods, extensions })
+        Some(BindingFields {
+            cipher_suites,
+            compression_methods,
+            extensions,
+        })
     }
 
     fn binding<'a>(&'a self, peer: &'a [u8], hello: &'a ClientHello) -> ClientHelloBinding<'a> {
@@ -498,10 +522,15 @@ impl BindingFields {
 fn hello_verify_request(ch: &Header, message_seq: u16, cookie: &[u8]) -> Option<Vec<u8>> {
     // RFC 6347 4.2.1: the server uses version DTLS 1.0 in HelloVerifyRequest for
     // compatibility, independent of the version it will negotiate.
-    let hvr = HelloVerifyRequest { server_version: ProtocolVersion::DTLS1_0, cookie: cookie.to_vec() };
+    let hvr = HelloVerifyRequest {
+        server_version: ProtocolVersion::DTLS1_0,
+        cookie: cookie.to_vec(),
+    };
     let body = hvr.to_vec().ok()?;
     let mut payload = Vec::with_capacity(12 + body.len());
-    HandshakeFragment::whole(HT::HELLO_VERIFY_REQUEST, message_seq, &body).emit(&mut payload).ok()?;
+    HandshakeFragment::whole(HT::HELLO_VERIFY_REQUEST, message_seq, &body)
+        .emit(&mut payload)
+        .ok()?;
     let mut out = vec![0u8; HEADER_LEN + payload.len()];
     let header = Header {
         content_type: ContentType::HANDSHAKE.0,
@@ -523,7 +552,8 @@ fn unexpected(what: &'static str) -> Error {
 
 impl ServerHs {
     fn params(&self) -> Result<&'static SuiteParams, Error> {
-        self.params.ok_or(Error::protocol(AD::INTERNAL_ERROR, "no suite negotiated"))
+        self.params
+            .ok_or(Error::protocol(AD::INTERNAL_ERROR, "no suite negotiated"))
     }
 
     /// Picks the first suite in our order of preference that the client offers and our
@@ -544,29 +574,50 @@ impl ServerHs {
             .filter(|s| hello.offers(**s) && self.config.can_use(**s))
             .filter_map(|s| suite::lookup(*s))
             .find(|p| p.key_exchange != KeyExchangeKind::Ecdhe || (groups_ok && sigs_ok))
-            .ok_or(Error::protocol(AD::HANDSHAKE_FAILURE, "no cipher suite in common"))
+            .ok_or(Error::protocol(
+                AD::HANDSHAKE_FAILURE,
+                "no cipher suite in common",
+            ))
     }
 
-    fn on_client_hello(&mut self, core: &mut Core, now: Instant, rng: &mut dyn SecureRandom, body: &[u8]) -> Result<(), Error> {
+    fn on_client_hello(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        rng: &mut dyn SecureRandom,
+        body: &[u8],
+    ) -> Result<(), Error> {
         let hello = ClientHello::parse(body)?;
         // DTLS versions count down: 0xFEFD (1.2) is newer than 0xFEFF (1.0).
         if hello.client_version.0 > ProtocolVersion::DTLS1_2.0 {
-            return Err(Error::protocol(AD::PROTOCOL_VERSION, "client does not offer DTLS 1.2"));
+            return Err(Error::protocol(
+                AD::PROTOCOL_VERSION,
+                "client does not offer DTLS 1.2",
+            ));
         }
         if !hello.compression_methods.contains(&CompressionMethod::NULL) {
-            return Err(Error::protocol(AD::ILLEGAL_PARAMETER, "client does not offer null compression"));
+            return Err(Error::protocol(
+                AD::ILLEGAL_PARAMETER,
+                "client does not offer null compression",
+            ));
         }
         let ext = hello.extensions.clone().unwrap_or_default();
         ext.check_unique()?;
         let params = self.choose_suite(&hello, &ext)?;
         let ems = ext.contains(ExtensionType::EXTENDED_MASTER_SECRET);
         if !ems && self.config.common.require_extended_master_secret {
-            return Err(Error::protocol(AD::HANDSHAKE_FAILURE, "client does not support extended_master_secret"));
+            return Err(Error::protocol(
+                AD::HANDSHAKE_FAILURE,
+                "client does not support extended_master_secret",
+            ));
         }
         let secure_renegotiation = match ext.find::<RenegotiationInfo>() {
             Some(ri) => {
                 if !ri?.renegotiated_connection.is_empty() {
-                    return Err(Error::protocol(AD::HANDSHAKE_FAILURE, "non-empty renegotiation_info"));
+                    return Err(Error::protocol(
+                        AD::HANDSHAKE_FAILURE,
+                        "non-empty renegotiation_info",
+                    ));
                 }
                 true
             }
@@ -585,10 +636,14 @@ impl ServerHs {
             sh_ext.push_body(&ExtendedMasterSecret)?;
         }
         if secure_renegotiation {
-            sh_ext.push_body(&RenegotiationInfo { renegotiated_connection: Vec::new() })?;
+            sh_ext.push_body(&RenegotiationInfo {
+                renegotiated_connection: Vec::new(),
+            })?;
         }
         if params.key_exchange == KeyExchangeKind::Ecdhe && ext.contains(ExtensionType::EC_POINT_FORMATS) {
-            sh_ext.push_body(&EcPointFormats { formats: vec![ECPointFormat::UNCOMPRESSED] })?;
+            sh_ext.push_body(&EcPointFormats {
+                formats: vec![ECPointFormat::UNCOMPRESSED],
+            })?;
         }
         let sh = ServerHello {
             server_version: ProtocolVersion::DTLS1_2,
@@ -602,11 +657,20 @@ impl ServerHs {
         core.queue_handshake(HT::SERVER_HELLO, sh.to_vec()?, true);
         match params.key_exchange {
             KeyExchangeKind::Ecdhe => {
-                let cert = self.config.certificate.as_ref().ok_or(Error::Config("no certificate"))?;
-                let msg = Certificate { certificate_list: cert.chain.clone() };
+                let cert = self
+                    .config
+                    .certificate
+                    .as_ref()
+                    .ok_or(Error::Config("no certificate"))?;
+                let msg = Certificate {
+                    certificate_list: cert.chain.clone(),
+                };
                 core.queue_handshake(HT::CERTIFICATE, msg.to_vec()?, true);
                 let kx = core.provider.key_exchange(crypto::NamedGroup::P256, rng)?;
-                let ecdh = ServerEcdhParams { named_group: NamedGroup::SECP256R1, public: kx.public_key().to_vec() };
+                let ecdh = ServerEcdhParams {
+                    named_group: NamedGroup::SECP256R1,
+                    public: kx.public_key().to_vec(),
+                };
                 let mut signed = Vec::with_capacity(64 + 70);
                 signed.extend_from_slice(&self.client_random);
                 signed.extend_from_slice(&self.server_random);
@@ -626,7 +690,9 @@ impl ServerHs {
             KeyExchangeKind::Psk => {
                 // RFC 4279 2: ServerKeyExchange is sent only when there is a hint.
                 if let Some(hint) = &self.config.psk_hint {
-                    let ske = PskServerKeyExchange { identity_hint: hint.clone() };
+                    let ske = PskServerKeyExchange {
+                        identity_hint: hint.clone(),
+                    };
                     core.queue_handshake(HT::SERVER_KEY_EXCHANGE, ske.to_vec()?, true);
                 }
             }
@@ -637,13 +703,24 @@ impl ServerHs {
         core.send_flight(now, rng, true)
     }
 
-    fn on_client_key_exchange(&mut self, core: &mut Core, now: Instant, rng: &mut dyn SecureRandom, message_seq: u16, body: &[u8]) -> Result<(), Error> {
+    fn on_client_key_exchange(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        rng: &mut dyn SecureRandom,
+        message_seq: u16,
+        body: &[u8],
+    ) -> Result<(), Error> {
         let params = self.params()?;
         core.flight_acknowledged(now);
         let cke = ClientKeyExchange::parse_with(params.key_exchange, body)?;
         let premaster: Zeroizing<Vec<u8>> = match cke {
             ClientKeyExchange::Psk(psk) => {
-                let store = self.config.psk_store.as_ref().ok_or(Error::Config("no PSK store"))?;
+                let store = self
+                    .config
+                    .psk_store
+                    .as_ref()
+                    .ok_or(Error::Config("no PSK store"))?;
                 self.psk_identity = psk.identity.clone();
                 match store.key_for(&psk.identity) {
                     Some(key) => psk_premaster_secret(&key)?,
@@ -658,7 +735,10 @@ impl ServerHs {
                 }
             }
             ClientKeyExchange::Ecdhe(ecdh) => {
-                let kx = self.ecdhe.take().ok_or(unexpected("ClientKeyExchange without our key"))?;
+                let kx = self
+                    .ecdhe
+                    .take()
+                    .ok_or(unexpected("ClientKeyExchange without our key"))?;
                 let mut shared = Zeroizing::new([0u8; 66]);
                 let n = kx
                     .agree(&ecdh.public, &mut shared[..])
@@ -687,15 +767,28 @@ impl ServerHs {
         Ok(())
     }
 
-    fn on_finished(&mut self, core: &mut Core, now: Instant, rng: &mut dyn SecureRandom, message_seq: u16, body: &[u8]) -> Result<(), Error> {
+    fn on_finished(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        rng: &mut dyn SecureRandom,
+        message_seq: u16,
+        body: &[u8],
+    ) -> Result<(), Error> {
         let params = self.params()?;
         let provider = core.provider.clone();
         let secrets = self.secrets.as_ref().ok_or(unexpected("Finished before keys"))?;
         let (hash, n) = core.transcript_hash(params.prf_hash)?;
         let expected = secrets.verify_data(provider.as_ref(), true, hash.get(..n).unwrap_or(&[]))?;
         let finished = Finished::parse(body)?;
-        if !bool::from(subtle::ConstantTimeEq::ct_eq(&expected[..], &finished.verify_data[..])) {
-            return Err(Error::protocol(AD::DECRYPT_ERROR, "client Finished does not verify"));
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            &expected[..],
+            &finished.verify_data[..],
+        )) {
+            return Err(Error::protocol(
+                AD::DECRYPT_ERROR,
+                "client Finished does not verify",
+            ));
         }
         core.add_to_transcript(HT::FINISHED, message_seq, body);
         let (hash, n) = core.transcript_hash(params.prf_hash)?;
@@ -703,15 +796,28 @@ impl ServerHs {
         core.queue_change_cipher_spec();
         let write = self.pending_write.take().ok_or(unexpected("no write keys"))?;
         core.records.install_write(write)?;
-        core.queue_handshake(HT::FINISHED, Finished { verify_data: ours.to_vec() }.to_vec()?, true);
+        core.queue_handshake(
+            HT::FINISHED,
+            Finished {
+                verify_data: ours.to_vec(),
+            }
+            .to_vec()?,
+            true,
+        );
         core.send_flight(now, rng, false)?;
         self.state = State::Done;
         core.phase = Phase::Connected;
         let peer = match params.key_exchange {
-            KeyExchangeKind::Psk => PeerIdentity::Psk { identity: self.psk_identity.clone() },
+            KeyExchangeKind::Psk => PeerIdentity::Psk {
+                identity: self.psk_identity.clone(),
+            },
             _ => PeerIdentity::Certificate { chain: Vec::new() },
         };
-        core.events.push_back(Event::Connected { suite: params.suite, peer, server_name: self.server_name.clone() });
+        core.events.push_back(Event::Connected {
+            suite: params.suite,
+            peer,
+            server_name: self.server_name.clone(),
+        });
         Ok(())
     }
 }
@@ -722,12 +828,19 @@ impl Role for ServerHs {
         core: &mut Core,
         now: Instant,
         rng: &mut dyn SecureRandom,
-        msg_type: HT,
-        message_seq: u16,
-        body: Vec<u8>,
-        epoch: u16,
+        message: Message,
     ) -> Result<(), Error> {
-        let expected_epoch = if matches!(self.state, State::Finished) { core.records.read_epoch() } else { 0 };
+        let Message {
+            msg_type,
+            message_seq,
+            body,
+            epoch,
+        } = message;
+        let expected_epoch = if matches!(self.state, State::Finished) {
+            core.records.read_epoch()
+        } else {
+            0
+        };
         if epoch != expected_epoch {
             return Err(unexpected("handshake message in the wrong epoch"));
         }
@@ -747,7 +860,10 @@ impl Role for ServerHs {
     fn on_change_cipher_spec(&mut self, core: &mut Core, epoch: u16) -> Result<(), Error> {
         match self.state {
             State::ChangeCipherSpec if epoch == 0 => {
-                let cipher = core.pending_read.take().ok_or(unexpected("ChangeCipherSpec before keys"))?;
+                let cipher = core
+                    .pending_read
+                    .take()
+                    .ok_or(unexpected("ChangeCipherSpec before keys"))?;
                 core.records.install_read(cipher)?;
                 self.state = State::Finished;
                 core.replay_early_records();

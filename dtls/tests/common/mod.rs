@@ -40,7 +40,9 @@ pub fn client_config(suite: CipherSuite, mtu: usize) -> ClientConfig {
     c.common.cipher_suites = vec![suite];
     c.common.mtu = mtu;
     c.psk = Some(Psk::new(PSK_IDENTITY, PSK_KEY).unwrap());
-    c.verifier = Some(Arc::new(PinnedCertificates { leaves: vec![CERT_DER.to_vec()] }));
+    c.verifier = Some(Arc::new(PinnedCertificates {
+        leaves: vec![CERT_DER.to_vec()],
+    }));
     c
 }
 
@@ -49,9 +51,14 @@ pub fn server_config(cookies: bool, mtu: usize) -> ServerConfig {
     let mut s = ServerConfig::new(p.clone());
     s.common.mtu = mtu;
     s.cookies = cookies;
-    s.psk_store = Some(Arc::new(PskTable::new().with(Psk::new(PSK_IDENTITY, PSK_KEY).unwrap())));
+    s.psk_store = Some(Arc::new(
+        PskTable::new().with(Psk::new(PSK_IDENTITY, PSK_KEY).unwrap()),
+    ));
     let key = p.signing_key(SignatureScheme::EcdsaP256Sha256, KEY_DER).unwrap();
-    s.certificate = Some(Arc::new(CertifiedKey { chain: vec![CERT_DER.to_vec()], key }));
+    s.certificate = Some(Arc::new(CertifiedKey {
+        chain: vec![CERT_DER.to_vec()],
+        key,
+    }));
     s
 }
 
@@ -75,7 +82,14 @@ impl Pair {
         let now = Instant::ZERO;
         let client = Client::new(Arc::new(client), Box::new(TestRng(seed)), now).unwrap();
         let server = Server::new(Arc::new(server), Box::new(TestRng(seed ^ 0xdead_beef))).unwrap();
-        Pair { client, server, now, client_events: vec![], server_events: vec![], wire: vec![] }
+        Pair {
+            client,
+            server,
+            now,
+            client_events: vec![],
+            server_events: vec![],
+            wire: vec![],
+        }
     }
 
     /// Moves every pending datagram across, both ways, until nothing is in flight. `drop`
@@ -120,7 +134,10 @@ impl Pair {
             if self.client.is_connected() && self.server_connected() && self.client.poll_timeout().is_none() {
                 return;
             }
-            let next = [self.client.poll_timeout(), self.server.poll_timeout()].into_iter().flatten().min();
+            let next = [self.client.poll_timeout(), self.server.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min();
             match next {
                 Some(t) if t <= end => {
                     self.now = self.now.max(t);
@@ -133,12 +150,18 @@ impl Pair {
     }
 
     pub fn server_connected(&self) -> bool {
-        self.server_events.iter().any(|e| matches!(e, Event::Connected { .. }))
+        self.server_events
+            .iter()
+            .any(|e| matches!(e, Event::Connected { .. }))
     }
 
     pub fn handshake(&mut self) {
         self.drive(&mut |_, _, _| false, Duration::from_secs(10));
-        assert!(self.client.is_connected(), "client events: {:?}", self.client_events);
+        assert!(
+            self.client.is_connected(),
+            "client events: {:?}",
+            self.client_events
+        );
         assert!(self.server_connected(), "server events: {:?}", self.server_events);
     }
 }
