@@ -27,7 +27,9 @@ pub fn psk_hex() -> String {
 
 /// Path of a file in `dtls/tests/data` (for peers that read PEM files).
 pub fn data_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dtls/tests/data").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../dtls/tests/data")
+        .join(name)
 }
 
 /// The PEM certificate path.
@@ -56,7 +58,9 @@ pub fn client_config(suite: CipherSuite) -> ClientConfig {
     let mut c = ClientConfig::new(provider());
     c.common.cipher_suites = vec![suite];
     c.psk = Some(psk());
-    c.verifier = Some(Arc::new(PinnedCertificates { leaves: vec![CERT_DER.to_vec()] }));
+    c.verifier = Some(Arc::new(PinnedCertificates {
+        leaves: vec![CERT_DER.to_vec()],
+    }));
     c
 }
 
@@ -67,7 +71,12 @@ pub fn server_config(cookies: bool) -> ServerConfig {
     s.cookies = cookies;
     s.psk_store = Some(Arc::new(PskTable::new().with(psk())));
     #[allow(clippy::expect_used)]
-    let key = p.signing_key(SignatureScheme::EcdsaP256Sha256, KEY_DER).expect("fixture key loads");
-    s.certificate = Some(Arc::new(CertifiedKey { chain: vec![CERT_DER.to_vec()], key }));
+    let key = p
+        .signing_key(SignatureScheme::EcdsaP256Sha256, KEY_DER)
+        .expect("fixture key loads");
+    s.certificate = Some(Arc::new(CertifiedKey {
+        chain: vec![CERT_DER.to_vec()],
+        key,
+    }));
     s
 }

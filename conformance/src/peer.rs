@@ -15,12 +15,15 @@ use std::time::{Duration, Instant};
 /// Finds `program` on `PATH`.
 pub fn find_program(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| is_executable(p))
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| is_executable(p))
 }
 
 fn is_executable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    p.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// Finds a peer program the interop tests need. In CI (the `CI` environment variable is set)
@@ -54,7 +57,9 @@ pub fn free_udp_port() -> io::Result<u16> {
 pub fn udp_port_bound(port: u16) -> Option<bool> {
     let mut any_table = false;
     for table in ["/proc/net/udp", "/proc/net/udp6"] {
-        let Ok(text) = std::fs::read_to_string(table) else { continue };
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
         any_table = true;
         let wanted = format!(":{port:04X}");
         // Lines: "  sl  local_address rem_address ...", local_address is ADDR:PORT in hex.
@@ -125,7 +130,9 @@ fn collect(mut from: impl Read + Send + 'static, into: Arc<Mutex<Vec<u8>>>) -> J
 }
 
 fn text(buf: &Mutex<Vec<u8>>) -> String {
-    buf.lock().map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default()
+    buf.lock()
+        .map(|v| String::from_utf8_lossy(&v).into_owned())
+        .unwrap_or_default()
 }
 
 impl PeerProcess {
@@ -148,7 +155,14 @@ impl PeerProcess {
             readers.push(collect(err, stderr.clone()));
         }
         let name = format!("{} {}", program.display(), args.join(" "));
-        Ok(PeerProcess { name, stdin: child.stdin.take(), child, stdout, stderr, readers })
+        Ok(PeerProcess {
+            name,
+            stdin: child.stdin.take(),
+            child,
+            stdout,
+            stderr,
+            readers,
+        })
     }
 
     /// The command line, for messages.
@@ -191,14 +205,24 @@ impl PeerProcess {
         self.wait_for(needle, timeout, &self.stderr, "stderr")
     }
 
-    fn wait_for(&self, needle: &str, timeout: Duration, buf: &Mutex<Vec<u8>>, which: &str) -> Result<(), String> {
+    fn wait_for(
+        &self,
+        needle: &str,
+        timeout: Duration,
+        buf: &Mutex<Vec<u8>>,
+        which: &str,
+    ) -> Result<(), String> {
         let end = Instant::now() + timeout;
         loop {
             if text(buf).contains(needle) {
                 return Ok(());
             }
             if Instant::now() >= end {
-                return Err(format!("`{needle}` not on {which} of `{}` within {timeout:?}\n{}", self.name, self.dump()));
+                return Err(format!(
+                    "`{needle}` not on {which} of `{}` within {timeout:?}\n{}",
+                    self.name,
+                    self.dump()
+                ));
             }
             thread::sleep(Duration::from_millis(10));
         }
@@ -218,7 +242,12 @@ impl PeerProcess {
 
     /// Both output streams, for failure messages.
     pub fn dump(&self) -> String {
-        format!("--- stdout of `{}`:\n{}\n--- stderr:\n{}", self.name, self.stdout(), self.stderr())
+        format!(
+            "--- stdout of `{}`:\n{}\n--- stderr:\n{}",
+            self.name,
+            self.stdout(),
+            self.stderr()
+        )
     }
 }
 

@@ -210,7 +210,9 @@ impl<E: Endpoint> UdpDriver<E> {
                 Err(e)
                     if matches!(
                         e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::ConnectionRefused
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::ConnectionRefused
                     ) => {}
                 Err(e) => return Err(e),
             }
@@ -224,7 +226,11 @@ impl<E: Endpoint> UdpDriver<E> {
 
     /// Turns until an event not yet returned by `wait_for` matches `pred`, and returns it;
     /// fails with `TimedOut` (listing the events seen) after `timeout`.
-    pub fn wait_for(&mut self, timeout: Duration, mut pred: impl FnMut(&E::Event) -> bool) -> io::Result<E::Event> {
+    pub fn wait_for(
+        &mut self,
+        timeout: Duration,
+        mut pred: impl FnMut(&E::Event) -> bool,
+    ) -> io::Result<E::Event> {
         let end = std::time::Instant::now() + timeout;
         loop {
             self.flush()?;
@@ -237,7 +243,10 @@ impl<E: Endpoint> UdpDriver<E> {
             if left.is_zero() {
                 return Err(io::Error::new(
                     io::ErrorKind::TimedOut,
-                    format!("no matching event within {timeout:?}; events so far: {:?}", self.events),
+                    format!(
+                        "no matching event within {timeout:?}; events so far: {:?}",
+                        self.events
+                    ),
                 ));
             }
             self.turn(left.max(Duration::from_millis(1)))?;

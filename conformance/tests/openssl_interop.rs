@@ -34,14 +34,36 @@ fn openssl_args(suite: CipherSuite) -> (&'static str, Vec<String>, Vec<String>) 
     let cert = fixtures::cert_pem_path().display().to_string();
     let key = fixtures::key_pem_path().display().to_string();
     if suite == CipherSuite::TLS_PSK_WITH_AES_128_CCM_8 {
-        let server = ["-psk", &psk, "-psk_identity", PSK_IDENTITY, "-psk_hint", "openssl-hint", "-nocert"];
+        let server = [
+            "-psk",
+            &psk,
+            "-psk_identity",
+            PSK_IDENTITY,
+            "-psk_hint",
+            "openssl-hint",
+            "-nocert",
+        ];
         let client = ["-psk", &psk, "-psk_identity", PSK_IDENTITY];
-        ("PSK-AES128-CCM8", server.map(String::from).to_vec(), client.map(String::from).to_vec())
+        (
+            "PSK-AES128-CCM8",
+            server.map(String::from).to_vec(),
+            client.map(String::from).to_vec(),
+        )
     } else if suite == CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 {
         let server = ["-cert", &cert, "-key", &key];
         // The fixture is self-signed with CA:TRUE, so it can be its own trust anchor.
-        let client = ["-CAfile", &cert, "-verify_return_error", "-verify_hostname", CERT_NAME];
-        ("ECDHE-ECDSA-AES128-GCM-SHA256", server.map(String::from).to_vec(), client.map(String::from).to_vec())
+        let client = [
+            "-CAfile",
+            &cert,
+            "-verify_return_error",
+            "-verify_hostname",
+            CERT_NAME,
+        ];
+        (
+            "ECDHE-ECDSA-AES128-GCM-SHA256",
+            server.map(String::from).to_vec(),
+            client.map(String::from).to_vec(),
+        )
     } else {
         panic!("no OpenSSL arguments for {suite:?}")
     }
@@ -61,38 +83,59 @@ impl Drop for SServer {
     }
 }
 
-fn s_server(openssl: &PathBuf, suite: CipherSuite) -> SServer {
+fn s_server(openssl: &PathBuf, suite: CipherSuite, extra: &[&str]) -> SServer {
     let (cipher, creds, _) = openssl_args(suite);
     let port = peer::free_udp_port().unwrap();
     let keylog = std::env::temp_dir().join(format!("dtls-conformance-{}-{port}.keylog", std::process::id()));
     let accept = format!("127.0.0.1:{port}");
     let keylog_s = keylog.display().to_string();
-    let mut args = vec!["s_server", "-dtls1_2", "-accept", &accept, "-naccept", "1", "-keylogfile", &keylog_s];
+    let mut args = vec![
+        "s_server",
+        "-dtls1_2",
+        "-accept",
+        &accept,
+        "-naccept",
+        "1",
+        "-keylogfile",
+        &keylog_s,
+    ];
     args.extend(creds.iter().map(String::as_str));
     args.extend(["-cipher", cipher]);
+    args.extend(extra);
     let process = PeerProcess::spawn(openssl, &args).unwrap();
     if let Err(e) = peer::wait_for_udp_port(port, STEP) {
         panic!("{e}\n{}", process.dump());
     }
-    SServer { process, addr: SocketAddr::from(([127, 0, 0, 1], port)), keylog }
+    SServer {
+        process,
+        addr: SocketAddr::from(([127, 0, 0, 1], port)),
+        keylog,
+    }
 }
 
-/// Our client against `openssl s_server`.
-fn client_to_s_server(suite: CipherSuite) {
+/// Our client against `openssl s_server` started with `extra` arguments.
+fn client_to_s_server(suite: CipherSuite, extra: &[&str]) {
     let Some(openssl) = openssl() else { return };
-    let mut srv = s_server(&openssl, suite);
+    let mut srv = s_server(&openssl, suite, extra);
     let mut config = fixtures::client_config(suite);
     config.common.require_extended_master_secret = true;
     config.server_name = Some(CERT_NAME.into());
     let mut c = UdpDriver::<Client>::client(config, srv.addr).unwrap();
 
     // Handshake (s_server asks for a cookie by default: HelloVerifyRequest is exercised).
-    let first = c.wait_for(STEP, |_| true).unwrap_or_else(|e| panic!("{e}\n{}", srv.process.dump()));
+    let first = c
+        .wait_for(STEP, |_| true)
+        .unwrap_or_else(|e| panic!("{e}\n{}", srv.process.dump()));
     match &first {
         Event::Connected { suite: s, peer, .. } => {
             assert_eq!(*s, suite);
             if suite.key_exchange() == Some(dtls::wire::KeyExchangeKind::Ecdhe) {
-                assert_eq!(*peer, PeerIdentity::Certificate { chain: vec![CERT_DER.to_vec()] });
+                assert_eq!(
+                    *peer,
+                    PeerIdentity::Certificate {
+                        chain: vec![CERT_DER.to_vec()]
+                    }
+                );
             }
         }
         e => panic!("expected Connected, got {e:?}\n{}", srv.process.dump()),
@@ -101,19 +144,37 @@ fn client_to_s_server(suite: CipherSuite) {
     // Both sides derived the same master secret: OpenSSL's key log names our client random.
     let (client_random, master) = c.endpoint.keylog().expect("keys exist after the handshake");
     let line = format!("CLIENT_RANDOM {} {}", hex(&client_random), hex(&master));
-    let found = c.run_until(STEP, || std::fs::read_to_string(&srv.keylog).is_ok_and(|k| k.contains(&line))).unwrap();
-    assert!(found, "key log lacks `{line}`: {:?}", std::fs::read_to_string(&srv.keylog));
+    let found = c
+        .run_until(STEP, || {
+            std::fs::read_to_string(&srv.keylog).is_ok_and(|k| k.contains(&line))
+        })
+        .unwrap();
+    assert!(
+        found,
+        "key log lacks `{line}`: {:?}",
+        std::fs::read_to_string(&srv.keylog)
+    );
 
     // Our line reaches s_server's stdout.
-    c.with(|c, _| c.send(format!("{TO_OPENSSL}\n").as_bytes())).unwrap().unwrap();
-    let seen = c.run_until(STEP, || srv.process.stdout().contains(TO_OPENSSL)).unwrap();
+    c.with(|c, _| c.send(format!("{TO_OPENSSL}\n").as_bytes()))
+        .unwrap()
+        .unwrap();
+    let seen = c
+        .run_until(STEP, || srv.process.stdout().contains(TO_OPENSSL))
+        .unwrap();
     assert!(seen, "s_server did not print our data\n{}", srv.process.dump());
     let out = srv.process.stdout();
-    assert!(out.contains("Secure Renegotiation IS supported"), "{}", srv.process.dump());
+    assert!(
+        out.contains("Secure Renegotiation IS supported"),
+        "{}",
+        srv.process.dump()
+    );
     assert!(!out.contains("PSK warning"), "{}", srv.process.dump());
 
     // A line typed into s_server reaches us.
-    srv.process.write_stdin(format!("{FROM_OPENSSL}\n").as_bytes()).unwrap();
+    srv.process
+        .write_stdin(format!("{FROM_OPENSSL}\n").as_bytes())
+        .unwrap();
     let mut received = String::new();
     while !received.contains(FROM_OPENSSL) {
         match c.wait_for(STEP, |e| matches!(e, Event::Data(_) | Event::Closed(_))) {
@@ -125,26 +186,117 @@ fn client_to_s_server(suite: CipherSuite) {
     // close_notify: s_server answers with its own, so the close is graceful.
     c.with(|c, now| c.close(now)).unwrap();
     let closed = c.wait_for(STEP, |e| matches!(e, Event::Closed(_))).unwrap();
-    assert_eq!(closed, Event::Closed(CloseReason::Graceful), "{}", srv.process.dump());
+    assert_eq!(
+        closed,
+        Event::Closed(CloseReason::Graceful),
+        "{}",
+        srv.process.dump()
+    );
     srv.process.wait_for_stdout("CONNECTION CLOSED", STEP).unwrap();
     // -naccept 1: s_server exits after the connection.
     let status = srv.process.wait_exit(STEP);
-    assert!(status.is_some_and(|s| s.success()), "s_server did not exit cleanly: {status:?}\n{}", srv.process.dump());
-    assert_eq!(c.endpoint.retransmissions(), 0, "retransmissions on loopback: {:?}", c);
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "s_server did not exit cleanly: {status:?}\n{}",
+        srv.process.dump()
+    );
+    assert_eq!(
+        c.endpoint.retransmissions(),
+        0,
+        "retransmissions on loopback: {:?}",
+        c
+    );
+    eprintln!("{}", srv.process.dump());
+}
+
+/// s_server's `r` command sends a HelloRequest; our client refuses renegotiation with a
+/// no_renegotiation warning (RFC 5246 7.2.2) and the connection carries on.
+#[test]
+fn client_refuses_openssl_renegotiation() {
+    let suite = CipherSuite::TLS_PSK_WITH_AES_128_CCM_8;
+    let Some(openssl) = openssl() else { return };
+    let mut srv = s_server(&openssl, suite, &[]);
+    let mut c = UdpDriver::<Client>::client(fixtures::client_config(suite), srv.addr).unwrap();
+    let first = c
+        .wait_for(STEP, |_| true)
+        .unwrap_or_else(|e| panic!("{e}\n{}", srv.process.dump()));
+    assert!(
+        matches!(first, Event::Connected { .. }),
+        "{first:?}\n{}",
+        srv.process.dump()
+    );
+
+    srv.process.write_stdin(b"r\n").unwrap();
+    // s_server reports the HelloRequest with a printf that stays in its stdio buffer, so
+    // there is nothing to wait for but time.
+    let before = c.datagram_counts().0;
+    let end = std::time::Instant::now() + STEP;
+    while c.datagram_counts().0 == before && std::time::Instant::now() < end {
+        c.turn(Duration::from_millis(20)).unwrap();
+    }
+    assert!(
+        c.datagram_counts().0 > before,
+        "no HelloRequest arrived\n{}",
+        srv.process.dump()
+    );
+    // Let OpenSSL react to the refusal (and retransmit, if it does).
+    c.run_for(Duration::from_millis(1500)).unwrap();
+
+    c.with(|c, _| c.send(format!("{TO_OPENSSL}\n").as_bytes()))
+        .unwrap()
+        .unwrap();
+    let seen = c
+        .run_until(STEP, || srv.process.stdout().contains(TO_OPENSSL))
+        .unwrap();
+    assert!(
+        seen,
+        "s_server did not print our data after the refusal\n{}",
+        srv.process.dump()
+    );
+    srv.process
+        .write_stdin(format!("{FROM_OPENSSL}\n").as_bytes())
+        .unwrap();
+    let mut received = String::new();
+    while !received.contains(FROM_OPENSSL) {
+        match c.wait_for(STEP, |e| matches!(e, Event::Data(_) | Event::Closed(_))) {
+            Ok(Event::Data(d)) => received.push_str(&String::from_utf8_lossy(&d)),
+            other => panic!("expected data, got {other:?}\n{}", srv.process.dump()),
+        }
+    }
+    c.with(|c, now| c.close(now)).unwrap();
+    let closed = c.wait_for(STEP, |e| matches!(e, Event::Closed(_))).unwrap();
+    assert_eq!(
+        closed,
+        Event::Closed(CloseReason::Graceful),
+        "{}",
+        srv.process.dump()
+    );
+    eprintln!("{}", srv.process.dump());
 }
 
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02X}")).collect()
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 #[test]
 fn client_psk_ccm8_to_openssl_s_server() {
-    client_to_s_server(CipherSuite::TLS_PSK_WITH_AES_128_CCM_8);
+    client_to_s_server(CipherSuite::TLS_PSK_WITH_AES_128_CCM_8, &[]);
 }
 
 #[test]
 fn client_ecdhe_ecdsa_gcm_to_openssl_s_server() {
-    client_to_s_server(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+    client_to_s_server(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, &[]);
+}
+
+/// `-verify 1`: s_server asks for a client certificate but does not require one. A client
+/// without a certificate must answer with an empty Certificate (RFC 5246 7.4.6).
+#[test]
+#[ignore = "engine bug: the client aborts on a CertificateRequest (unexpected_message \"handshake message out of order\") instead of sending an empty Certificate (RFC 5246 7.4.6)"]
+fn client_ecdhe_ecdsa_gcm_to_openssl_s_server_requesting_a_client_certificate() {
+    client_to_s_server(
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        &["-verify", "1"],
+    );
 }
 
 /// Who ends the connection in a server test.
@@ -171,29 +323,45 @@ fn s_client_to_server(suite: CipherSuite, cookies: bool, closer: Closer) {
     args.extend(["-cipher", cipher]);
     let mut cli = PeerProcess::spawn(&openssl, &args).unwrap();
 
-    let (peer, first) = s.wait_for(STEP, |_| true).unwrap_or_else(|e| panic!("{e}\n{}", cli.dump()));
+    let (peer, first) = s
+        .wait_for(STEP, |_| true)
+        .unwrap_or_else(|e| panic!("{e}\n{}", cli.dump()));
     match &first {
         Event::Connected { suite: got, peer, .. } => {
             assert_eq!(*got, suite);
             if suite == CipherSuite::TLS_PSK_WITH_AES_128_CCM_8 {
-                assert_eq!(*peer, PeerIdentity::Psk { identity: PSK_IDENTITY.as_bytes().to_vec() });
+                assert_eq!(
+                    *peer,
+                    PeerIdentity::Psk {
+                        identity: PSK_IDENTITY.as_bytes().to_vec()
+                    }
+                );
             }
         }
         e => panic!("expected Connected, got {e:?}\n{}", cli.dump()),
     }
     let stats = s.endpoint.stats();
-    eprintln!("server stats: {stats:?}");
+    assert_eq!(stats.hello_verify_requests, u64::from(cookies), "{stats:?}");
+    assert_eq!(stats.sessions_created, 1, "{stats:?}");
 
     // s_client's session summary: EMS and secure renegotiation negotiated.
-    let summary = s.run_until(STEP, || cli.stdout().contains("Extended master secret")).unwrap();
+    let summary = s
+        .run_until(STEP, || cli.stdout().contains("Extended master secret"))
+        .unwrap();
     assert!(summary, "no session summary\n{}", cli.dump());
     let out = cli.stdout();
     assert!(out.contains("Extended master secret: yes"), "{}", cli.dump());
-    assert!(out.contains("Secure Renegotiation IS supported"), "{}", cli.dump());
+    assert!(
+        out.contains("Secure Renegotiation IS supported"),
+        "{}",
+        cli.dump()
+    );
     assert!(out.contains("Verify return code: 0 (ok)"), "{}", cli.dump());
 
     // Data both ways.
-    s.with(|s, _| s.send(&peer, format!("{TO_OPENSSL}\n").as_bytes())).unwrap().unwrap();
+    s.with(|s, _| s.send(&peer, format!("{TO_OPENSSL}\n").as_bytes()))
+        .unwrap()
+        .unwrap();
     let seen = s.run_until(STEP, || cli.stdout().contains(TO_OPENSSL)).unwrap();
     assert!(seen, "s_client did not print our data\n{}", cli.dump());
     cli.write_stdin(format!("{FROM_OPENSSL}\n").as_bytes()).unwrap();
@@ -239,10 +407,18 @@ fn openssl_s_client_psk_ccm8_to_server_without_cookies() {
 
 #[test]
 fn openssl_s_client_ecdhe_ecdsa_gcm_to_server_with_cookies() {
-    s_client_to_server(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, true, Closer::Openssl);
+    s_client_to_server(
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        true,
+        Closer::Openssl,
+    );
 }
 
 #[test]
 fn openssl_s_client_ecdhe_ecdsa_gcm_to_server_without_cookies() {
-    s_client_to_server(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, false, Closer::Us);
+    s_client_to_server(
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        false,
+        Closer::Us,
+    );
 }

@@ -46,8 +46,11 @@ pub enum AppEvent {
 /// Record-layer counters an endpoint exposes, summed over its connections.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RecordCounters {
-    /// Records that authenticated.
+    /// Records that were accepted (any epoch).
     pub accepted: u64,
+    /// Records of a protected epoch that authenticated: what replay checks look at, since an
+    /// epoch-0 record carries no authentication to replay.
+    pub accepted_protected: u64,
     /// Dropped counts by reason, in the order of [`RECORD_DROP_REASONS`].
     pub dropped: [u64; 7],
 }
@@ -67,6 +70,7 @@ impl RecordCounters {
     fn from_stats(s: &RecordStats) -> Self {
         RecordCounters {
             accepted: s.accepted,
+            accepted_protected: s.accepted_protected,
             dropped: [
                 s.malformed,
                 s.too_large,
@@ -82,6 +86,7 @@ impl RecordCounters {
     /// Adds `other` into `self`.
     pub fn add(&mut self, other: &RecordCounters) {
         self.accepted += other.accepted;
+        self.accepted_protected += other.accepted_protected;
         for (a, b) in self.dropped.iter_mut().zip(other.dropped) {
             *a += b;
         }

@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::suite::{self, SuiteParams};
 use crate::time::Instant;
 use crate::wire::{
-    AlertDescription as AD, Certificate, ClientHello, ClientKeyExchange, CompressionMethod, ECPointFormat,
+    AlertDescription as AD, Certificate, CipherSuite, ClientHello, ClientKeyExchange, CompressionMethod, ECPointFormat,
     EcPointFormats, EcdhClientKeyExchange, EcdheServerKeyExchange, ExtendedMasterSecret, ExtensionType,
     Extensions, Finished, HandshakeType as HT, HelloVerifyRequest, KeyExchangeKind, NamedGroup,
     ProtocolVersion, PskClientKeyExchange, PskServerKeyExchange, RenegotiationInfo, ServerHello,
@@ -224,10 +224,6 @@ impl ClientHs {
             })?;
         }
         ext.push_body(&ExtendedMasterSecret)?;
-        // RFC 5746 3.4: an initial handshake offers an empty renegotiation_info.
-        ext.push_body(&RenegotiationInfo {
-            renegotiated_connection: Vec::new(),
-        })?;
         if let Some(name) = &self.config.server_name {
             ext.push_body(&ServerNameList::host_name(name.as_bytes()))?;
         }
@@ -236,7 +232,13 @@ impl ClientHs {
             random: self.client_random,
             session_id: Vec::new(),
             cookie: self.cookie.clone(),
-            cipher_suites: self.config.offered_suites(),
+            // RFC 5746 3.4: an initial handshake signals secure renegotiation with either the
+            // SCSV or an empty renegotiation_info extension; the SCSV is 3 bytes smaller.
+            cipher_suites: {
+                let mut suites = self.config.offered_suites();
+                suites.push(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+                suites
+            },
             compression_methods: vec![CompressionMethod::NULL],
             extensions: Some(ext),
         };
@@ -592,8 +594,11 @@ impl Role for ClientHs {
             }
             // A duplicate of a CCS already processed (the record layer saw a new sequence
             // number, so it is a retransmission): harmless.
-            State::Finished | State::Done => Ok(()),
-            _ => Err(unexpected("ChangeCipherSpec out of order")),
+            // Anything else is a ChangeCipherSpec without the messages that give it keys (they
+            // were lost or reordered), a retransmitted one, or a forged one: it is unprotected,
+            // so it is ignored and the peer's retransmission sorts things out. It must never
+            // switch keys early (TESTING.md section 2: CCS before CertificateVerify/Finished).
+            _ => Ok(()),
         }
     }
 

@@ -11,7 +11,7 @@ use crate::codec::Codec;
 use crate::config::Limits;
 use crate::crypto::{CryptoProvider, MAX_HASH_LEN, SecureRandom};
 use crate::error::Error;
-use crate::handshake::fragment::{FlightItem as PlanItem, ItemContent, plan_flight};
+use crate::handshake::fragment::{FlightItem as PlanItem, ItemContent, RecordPlan, plan_flight};
 use crate::handshake::reassembly::{Fragment, Reassembler, Received};
 use crate::handshake::timer::FlightTimer;
 use crate::record::{Discard, RecordLayer};
@@ -99,6 +99,9 @@ pub(crate) struct Core {
     /// one shows that the peer missed our flight; duplicates of the flight we are receiving
     /// now do not (answering those too makes both sides bounce flights forever).
     pub(crate) answered_seq: Option<u16>,
+    /// Closed by the peer's close_notify, which we answered at this time: a re-sent
+    /// close_notify (our answer was lost) is answered again until the linger time passes.
+    pub(crate) answered_close_at: Option<Instant>,
 }
 
 impl Core {
@@ -124,6 +127,7 @@ impl Core {
             retransmissions: 0,
             final_flight: false,
             answered_seq: None,
+            answered_close_at: None,
         }
     }
 
@@ -269,26 +273,45 @@ impl Core {
         for datagram_plan in plan {
             let mut datagram = vec![0u8; datagram_plan.max_len()];
             let mut used = 0;
-            for record in &datagram_plan.records {
+            let mut records = datagram_plan.records.iter().peekable();
+            while let Some(record) = records.next() {
                 payload.clear();
-                let source: &[u8] = match flight.get(record.item) {
-                    Some(FlightItem::Handshake { body, .. }) => body,
-                    _ => &[1],
-                };
-                if let Some(header) = &record.fragment {
-                    payload.extend_from_slice(&header.to_bytes());
+                self.append_planned(flight, record, &mut payload)?;
+                // RFC 6347 4.2.3: several handshake messages may share one record. Merging
+                // consecutive handshake fragments of one epoch saves a record header (and a
+                // nonce and tag) per message; the plan already fits the MTU with separate
+                // records, so the merged datagram only gets smaller.
+                while let Some(next) = records.peek() {
+                    let mergeable = record.fragment.is_some()
+                        && next.fragment.is_some()
+                        && next.epoch == record.epoch
+                        && payload.len() + next.plaintext_len() <= crate::record::MAX_PLAINTEXT_LEN;
+                    if !mergeable {
+                        break;
+                    }
+                    self.append_planned(flight, next, &mut payload)?;
+                    records.next();
                 }
-                payload.extend_from_slice(source.get(record.range.clone()).ok_or(Error::RecordTooLarge)?);
-                let out = datagram
-                    .get_mut(used..)
-                    .ok_or(Error::BufferTooSmall { needed: used })?;
-                used += self
-                    .records
-                    .seal(record.epoch, record.content_type, &payload, out, rng)?;
+                let out = datagram.get_mut(used..).ok_or(Error::BufferTooSmall { needed: used })?;
+                used += self.records.seal(record.epoch, record.content_type, &payload, out, rng)?;
             }
             datagram.truncate(used);
             self.tx.push_back(datagram);
         }
+        Ok(())
+    }
+
+    /// Appends the plaintext of one planned record (handshake header and body bytes, or the
+    /// ChangeCipherSpec byte) to `payload`.
+    fn append_planned(&self, flight: &[FlightItem], record: &RecordPlan, payload: &mut Vec<u8>) -> Result<(), Error> {
+        let source: &[u8] = match flight.get(record.item) {
+            Some(FlightItem::Handshake { body, .. }) => body,
+            _ => &[1],
+        };
+        if let Some(header) = &record.fragment {
+            payload.extend_from_slice(&header.to_bytes());
+        }
+        payload.extend_from_slice(source.get(record.range.clone()).ok_or(Error::RecordTooLarge)?);
         Ok(())
     }
 

@@ -57,8 +57,15 @@ pub(crate) fn drive(
     let mut retransmitted = false;
     while let Some(item) = core.incoming.pop_front() {
         if core.phase == Phase::Closed {
-            core.incoming.clear();
-            return;
+            // Nothing is delivered after close. The one thing still answered is a re-sent
+            // close_notify whose answer was lost (authenticated, in the current epoch).
+            let resent_close = matches!(&item, Incoming::Alert { alert, epoch }
+                if alert.description == AlertDescription::CLOSE_NOTIFY && *epoch == core.records.read_epoch());
+            if resent_close && core.answered_close_at.is_some() && !retransmitted {
+                retransmitted = true;
+                let _ = core.send_record(ContentType::ALERT, &Alert::close_notify().to_array(), rng);
+            }
+            continue;
         }
         let result = match item {
             Incoming::Handshake {
@@ -137,7 +144,7 @@ pub(crate) fn drive(
                 }
             }
             Incoming::Alert { alert, epoch } => {
-                on_alert(core, alert, epoch, rng);
+                on_alert(core, alert, epoch, now, rng);
                 Ok(())
             }
             Incoming::ApplicationData { data, epoch } => {
@@ -164,7 +171,7 @@ pub(crate) fn drive(
     }
 }
 
-fn on_alert(core: &mut Core, alert: Alert, epoch: u16, rng: &mut dyn SecureRandom) {
+fn on_alert(core: &mut Core, alert: Alert, epoch: u16, now: Instant, rng: &mut dyn SecureRandom) {
     // Once keys are in use, an unprotected alert could be forged by anyone on the path.
     if epoch != core.records.read_epoch() {
         return;
@@ -176,6 +183,7 @@ fn on_alert(core: &mut Core, alert: Alert, epoch: u16, rng: &mut dyn SecureRando
             // RFC 5246 7.2.1: answer close_notify with close_notify.
             let _ = core.send_record(ContentType::ALERT, &Alert::close_notify().to_array(), rng);
             finish(core, CloseReason::PeerClosed);
+            core.answered_close_at = Some(now);
         }
     } else if alert.level != AlertLevel::WARNING {
         // Fatal, or a level we do not know: either way the peer has given up.

@@ -193,6 +193,10 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
     /// Feeds one datagram received from `from`.
     pub fn handle_datagram(&mut self, now: Instant, from: A, datagram: &[u8]) {
         let hello = parse_client_hello(datagram);
+        // A new ClientHello from the address of a closed, lingering session starts afresh.
+        if hello.is_some() && self.sessions.get(&from).is_some_and(|s| s.core.phase == Phase::Closed) {
+            self.sessions.remove(&from);
+        }
         let live = self
             .sessions
             .get(&from)
@@ -364,7 +368,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
         }
         if let Some(session) = self.sessions.get_mut(from) {
             drain(session, from, &mut self.tx, &mut self.events);
-            if session.core.phase == Phase::Closed && session.core.tx.is_empty() {
+            if session.core.phase == Phase::Closed && session.core.answered_close_at.is_none() {
                 self.sessions.remove(from);
             }
         }
@@ -381,6 +385,10 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
             let idle = limits
                 .idle_timeout
                 .is_some_and(|t| now.saturating_since(session.last_activity) >= t);
+            if session.core.answered_close_at.is_some_and(|t| now.saturating_since(t) >= limits.close_linger) {
+                // Lingering after close_notify is over: collect() removes the session.
+                session.core.answered_close_at = None;
+            }
             if (half_open || idle) && session.core.phase != Phase::Closed {
                 self.stats.sessions_expired += 1;
                 driver::finish(
@@ -404,6 +412,8 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
             .flat_map(|s| {
                 let expiry = if s.core.phase == Phase::Handshaking {
                     Some(s.created + limits.handshake_timeout)
+                } else if let Some(t) = s.core.answered_close_at {
+                    Some(t + limits.close_linger)
                 } else {
                     limits.idle_timeout.map(|t| s.last_activity + t)
                 };
@@ -869,8 +879,11 @@ impl Role for ServerHs {
                 core.replay_early_records();
                 Ok(())
             }
-            State::Finished | State::Done => Ok(()),
-            _ => Err(unexpected("ChangeCipherSpec out of order")),
+            // Anything else is a ChangeCipherSpec without the messages that give it keys (they
+            // were lost or reordered), a retransmitted one, or a forged one: it is unprotected,
+            // so it is ignored and the peer's retransmission sorts things out. It must never
+            // switch keys early (TESTING.md section 2: CCS before CertificateVerify/Finished).
+            _ => Ok(()),
         }
     }
 

@@ -26,10 +26,12 @@
 //! choice (a client that changes them is not replaying its hello). A server that meets a
 //! client changing its extensions between the two hellos can pass an empty `extensions`.
 //!
-//! The cookie is the full 32-byte HMAC-SHA256 output ([`COOKIE_LEN`]): untruncated, forging
-//! one is as hard as forging the MAC, and the HelloVerifyRequest carrying it (13 + 12 + 3 + 32
-//! = 60 bytes) is still smaller than the smallest valid ClientHello (67 bytes), so answering
-//! a spoofed hello never amplifies.
+//! The cookie is the HMAC-SHA256 output truncated to 16 bytes ([`COOKIE_LEN`]): guessing one
+//! takes 2^128 tries against a secret that rotates, and every byte saved is saved twice per
+//! handshake (in the HelloVerifyRequest and in the second ClientHello) on links where bytes
+//! cost energy. The HelloVerifyRequest carrying it (13 + 12 + 3 + 16 = 44 bytes) is smaller
+//! than the smallest valid ClientHello (67 bytes), so answering a spoofed hello never
+//! amplifies.
 //!
 //! Secrets rotate: the gate holds the current and the previous secret, so a cookie minted
 //! just before a [`rotate`](CookieGate::rotate) still verifies, and one minted two rotations
@@ -45,7 +47,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use crate::crypto::{CryptoError, CryptoProvider, HashAlgorithm, MAX_HASH_LEN, SecureRandom};
 
 /// Bytes of a cookie (the whole HMAC-SHA256 output).
-pub const COOKIE_LEN: usize = 32;
+pub const COOKIE_LEN: usize = 16;
 
 /// Bytes of a cookie secret (the HMAC-SHA256 block-size-independent key length we draw).
 pub const COOKIE_SECRET_LEN: usize = 32;
@@ -416,7 +418,7 @@ mod tests {
         }
         // A cookie of the right length that is not the MAC, including all zeros.
         let mut flipped = cookie;
-        flipped[31] ^= 1;
+        flipped[COOKIE_LEN - 1] ^= 1;
         assert_eq!(
             gate.verify(&RustCrypto, &h, &flipped).unwrap_err(),
             CookieError::Invalid
@@ -443,8 +445,8 @@ mod tests {
         m.update(&SUITES);
         m.update(&[0, 0, 0, 1, 0]);
         m.update(&[0, 0, 0, 8, 0x00, 0x0A, 0x00, 0x04, 0x00, 0x02, 0x00, 0x17]);
-        let expected: [u8; 32] = m.finalize().into_bytes().into();
-        assert_eq!(gate.generate(&RustCrypto, &h).unwrap(), expected);
+        let full: [u8; 32] = m.finalize().into_bytes().into();
+        assert_eq!(gate.generate(&RustCrypto, &h).unwrap()[..], full[..COOKIE_LEN]);
     }
 
     #[test]

@@ -102,6 +102,14 @@ pub struct Limits {
     /// server cannot tell a silent peer from a vanished one; NAT bindings typically expire
     /// within a few minutes anyway.
     pub idle_timeout: Option<Duration>,
+
+    /// How long a server keeps a session after answering the peer's close_notify, to answer
+    /// it again if the peer re-sends it because our answer was lost (default 30 s).
+    ///
+    /// Without it, one lost answer leaves the peer re-sending close_notify into the void
+    /// until its retransmission budget runs out (about three minutes) and reporting the close
+    /// as failed. The slot stays taken for this long.
+    pub close_linger: Duration,
 }
 
 impl Limits {
@@ -119,6 +127,7 @@ impl Limits {
         max_retransmissions: 7,
         handshake_timeout: Duration::from_secs(200),
         idle_timeout: Some(Duration::from_secs(300)),
+        close_linger: Duration::from_secs(30),
     };
 
     /// Checks that the limits are usable together.

@@ -61,6 +61,8 @@ pub enum Discard {
 pub struct RecordStats {
     /// Records opened successfully.
     pub accepted: u64,
+    /// Of those, records of a protected epoch (authenticated by a cipher).
+    pub accepted_protected: u64,
     /// See [`Discard::Malformed`].
     pub malformed: u64,
     /// See [`Discard::TooLarge`].
@@ -449,7 +451,12 @@ impl RecordLayer {
     pub fn open(&mut self, record: &mut [u8]) -> Result<Opened, Discard> {
         let result = self.open_inner(record);
         match &result {
-            Ok(_) => self.stats.accepted = self.stats.accepted.saturating_add(1),
+            Ok(opened) => {
+                self.stats.accepted = self.stats.accepted.saturating_add(1);
+                if opened.header.epoch > 0 {
+                    self.stats.accepted_protected = self.stats.accepted_protected.saturating_add(1);
+                }
+            }
             Err(reason) => self.stats.count(*reason),
         }
         result
@@ -483,14 +490,18 @@ impl RecordLayer {
         } else {
             return Err(Discard::UnknownEpoch);
         };
-        // Epoch 0 is unauthenticated: a window there would let anyone who injects one record
-        // with a high sequence number make every genuine handshake record look old (TESTING.md:
-        // "a large epoch on an early record does not poison later legitimate records").
-        // Duplicated epoch-0 handshake messages are caught by message_seq instead, and epoch-0
-        // application data is never delivered.
+        // Epoch 0 is unauthenticated, so there the window only weeds out exact duplicates: a
+        // record left of the window is let through, because anyone can inject one record with a
+        // high sequence number and would otherwise make every genuine handshake record look
+        // old (TESTING.md: "a large epoch on an early record does not poison later legitimate
+        // records"). Repeated epoch-0 handshake messages are caught by message_seq as well, and
+        // epoch-0 application data is never delivered.
         let protected = state.keys.cipher.is_some();
-        if protected && state.window.check(header.sequence) != ReplayCheck::Fresh {
-            return Err(Discard::Replayed);
+        match state.window.check(header.sequence) {
+            ReplayCheck::Fresh => {}
+            ReplayCheck::Duplicate => return Err(Discard::Replayed),
+            ReplayCheck::TooOld if protected => return Err(Discard::Replayed),
+            ReplayCheck::TooOld => {}
         }
         let fragment = record.get_mut(HEADER_LEN..).ok_or(Discard::Malformed)?;
         let plaintext = match &state.keys.cipher {
@@ -517,9 +528,7 @@ impl RecordLayer {
             }
         };
         // Only now, after authentication, may the window move (RFC 6347 4.1.2.6).
-        if protected {
-            state.window.update(header.sequence);
-        }
+        state.window.update(header.sequence);
         Ok(Opened {
             header,
             plaintext: plaintext.start + HEADER_LEN..plaintext.end + HEADER_LEN,
