@@ -51,8 +51,6 @@ fn dropping_named_messages_repeatedly() {
 /// Losing the ClientKeyExchange while its ChangeCipherSpec gets through is ordinary loss; the
 /// server must wait for the retransmitted flight, not abort.
 #[test]
-#[ignore = "engine bug: the server aborts with unexpected_message (ChangeCipherSpec out of order) when \
-            the ChangeCipherSpec arrives without the lost ClientKeyExchange"]
 fn dropping_the_client_key_exchange() {
     check("drop-message:ClientKeyExchange:1");
 }
@@ -88,9 +86,6 @@ fn cleartext_epoch0_application_data_after_the_handshake() {
 }
 
 #[test]
-#[ignore = "engine bug: an unauthenticated epoch-0 record with sequence 1000 moves the client's epoch-0 \
-            replay window, so every later HelloVerifyRequest/ServerHello (low sequence numbers) is dropped \
-            as replayed and the handshake times out"]
 fn cleartext_epoch0_application_data_before_the_handshake() {
     check("inject-epoch0-data-early");
 }

@@ -58,6 +58,9 @@ struct ClientHs {
     extended_master_secret: bool,
     server_chain: Vec<Vec<u8>>,
     server_public: Option<Vec<u8>>,
+    /// The server sent CertificateRequest; we answer with an empty Certificate (no client
+    /// certificate is configured; client authentication is a later feature).
+    certificate_requested: bool,
     secrets: Option<Secrets>,
 }
 
@@ -96,6 +99,7 @@ impl Client {
             extended_master_secret: false,
             server_chain: Vec::new(),
             server_public: None,
+            certificate_requested: false,
             secrets: None,
         };
         let body = hs.client_hello()?;
@@ -441,6 +445,12 @@ impl ClientHs {
         let mut cke_body = Vec::new();
         cke.emit(&mut cke_body)?;
         core.flight_acknowledged(now);
+        if self.certificate_requested {
+            // RFC 5246 7.4.6: a client without a suitable certificate sends a Certificate
+            // message with an empty list (and then no CertificateVerify).
+            let empty = Certificate { certificate_list: Vec::new() };
+            core.queue_handshake(HT::CERTIFICATE, empty.to_vec()?, true);
+        }
         core.queue_handshake(HT::CLIENT_KEY_EXCHANGE, cke_body, true);
         // RFC 7627 4: the session hash covers the transcript through ClientKeyExchange.
         let (hash, n) = core.transcript_hash(params.prf_hash)?;
@@ -569,6 +579,17 @@ impl Role for ClientHs {
                 // RFC 4279 2: a PSK server without a hint may omit ServerKeyExchange.
                 core.add_to_transcript(msg_type, message_seq, &body);
                 self.on_server_hello_done(core, now, rng, &body)
+            }
+            // RFC 5246 7.4.4: only a certificate-authenticated server may ask, once, between
+            // ServerKeyExchange and ServerHelloDone.
+            (State::ServerHelloDone, HT::CERTIFICATE_REQUEST)
+                if !self.certificate_requested
+                    && self.params.is_some_and(|p| p.key_exchange == KeyExchangeKind::Ecdhe) =>
+            {
+                crate::wire::CertificateRequest::parse(&body)?;
+                core.add_to_transcript(msg_type, message_seq, &body);
+                self.certificate_requested = true;
+                Ok(())
             }
             (State::ServerHelloDone, HT::SERVER_HELLO_DONE) => {
                 core.add_to_transcript(msg_type, message_seq, &body);
