@@ -19,7 +19,10 @@ fn close_without_an_answer_is_reported_as_failed() {
     assert_eq!(pair.client.send(b"x"), Err(Error::Closed));
     // Every datagram to the server is lost from now on.
     pair.drive(&mut |from_client, _, _| from_client, Duration::from_secs(600));
-    assert_eq!(pair.client_events.last(), Some(&Event::Closed(CloseReason::CloseFailed)));
+    assert_eq!(
+        pair.client_events.last(),
+        Some(&Event::Closed(CloseReason::CloseFailed))
+    );
     assert!(pair.client.is_closed());
 }
 
@@ -39,7 +42,10 @@ fn nothing_is_delivered_after_close() {
         pair.client_events.push(e);
     }
     assert!(!pair.client_events.iter().any(|e| matches!(e, Event::Data(_))));
-    assert_eq!(pair.client_events.last(), Some(&Event::Closed(CloseReason::Graceful)));
+    assert_eq!(
+        pair.client_events.last(),
+        Some(&Event::Closed(CloseReason::Graceful))
+    );
 }
 
 #[test]
@@ -49,7 +55,10 @@ fn send_before_connected_and_oversized_send_fail_clearly() {
     pair.handshake();
     let max = pair.client.max_payload();
     assert!(max > 200 && max < 300, "{max}");
-    assert_eq!(pair.client.send(&vec![0; max + 1]), Err(Error::MessageTooLarge { max }));
+    assert_eq!(
+        pair.client.send(&vec![0; max + 1]),
+        Err(Error::MessageTooLarge { max })
+    );
     pair.client.send(&vec![7; max]).unwrap();
     pair.step(&mut |_, _, _| false);
     assert_eq!(pair.server_events.last(), Some(&Event::Data(vec![7; max])));
@@ -63,7 +72,12 @@ fn full_table_refuses_new_peers_without_allocating_sessions() {
     let mut server = Server::new(Arc::new(config), Box::new(TestRng(5))).unwrap();
     let mut clients: Vec<Client> = (0..3)
         .map(|i| {
-            Client::new(Arc::new(client_config(SUITE, 1200)), Box::new(TestRng(100 + i)), Instant::ZERO).unwrap()
+            Client::new(
+                Arc::new(client_config(SUITE, 1200)),
+                Box::new(TestRng(100 + i)),
+                Instant::ZERO,
+            )
+            .unwrap()
         })
         .collect();
     let mut buf = vec![0u8; 2000];
@@ -80,7 +94,12 @@ fn half_open_sessions_expire() {
     let mut config = server_config(false, 1200);
     config.common.limits.handshake_timeout = Duration::from_secs(30);
     let mut server = Server::new(Arc::new(config), Box::new(TestRng(5))).unwrap();
-    let mut client = Client::new(Arc::new(client_config(SUITE, 1200)), Box::new(TestRng(1)), Instant::ZERO).unwrap();
+    let mut client = Client::new(
+        Arc::new(client_config(SUITE, 1200)),
+        Box::new(TestRng(1)),
+        Instant::ZERO,
+    )
+    .unwrap();
     let mut buf = vec![0u8; 2000];
     let n = client.poll_transmit(&mut buf).unwrap();
     server.handle_datagram(Instant::ZERO, 1, &buf[..n]);

@@ -274,7 +274,13 @@ fn is_hello_verify_request(d: &[u8]) -> bool {
 #[test]
 fn invalid_cookie_gets_a_new_hello_verify_request_and_no_session() {
     let mut s = server(true);
-    for cookie in [&[][..], &[0u8; 16][..], &[0u8; 32][..], &[1u8; 5][..], &[7u8; 255][..]] {
+    for cookie in [
+        &[][..],
+        &[0u8; 16][..],
+        &[0u8; 32][..],
+        &[1u8; 5][..],
+        &[7u8; 255][..],
+    ] {
         let ch = client_hello_datagram(cookie, 1);
         s.handle_datagram(Instant::ZERO, 1, &ch);
         let out = drain(&mut s);

@@ -271,3 +271,8 @@ pub mod prf;
 
 #[cfg(feature = "rustcrypto")]
 pub mod rustcrypto;
+
+// Deliberately insecure (transparent records, constant MACs, every signature verifies): only
+// for fuzzers, which build with `--cfg fuzzing`. tests/no_fuzzing_provider.rs guards this gate.
+#[cfg(fuzzing)]
+pub mod fuzzing;

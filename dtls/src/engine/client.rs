@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use super::core::{Core, Phase};
 use super::driver::{self, Message, Role};
-use super::keys::Secrets;
+use super::keys::{Secrets, ecdhe_premaster};
 use super::{Event, PeerIdentity};
 use crate::codec::Codec;
 use crate::config::ClientConfig;
@@ -19,9 +19,9 @@ use crate::error::Error;
 use crate::suite::{self, SuiteParams};
 use crate::time::Instant;
 use crate::wire::{
-    AlertDescription as AD, Certificate, CipherSuite, ClientHello, ClientKeyExchange, CompressionMethod, ECPointFormat,
-    EcPointFormats, EcdhClientKeyExchange, EcdheServerKeyExchange, ExtendedMasterSecret, ExtensionType,
-    Extensions, Finished, HandshakeType as HT, HelloVerifyRequest, KeyExchangeKind, NamedGroup,
+    AlertDescription as AD, Certificate, CipherSuite, ClientHello, ClientKeyExchange, CompressionMethod,
+    ECPointFormat, EcPointFormats, EcdhClientKeyExchange, EcdheServerKeyExchange, ExtendedMasterSecret,
+    ExtensionType, Extensions, HandshakeType as HT, HelloVerifyRequest, KeyExchangeKind, NamedGroup,
     ProtocolVersion, PskClientKeyExchange, PskServerKeyExchange, RenegotiationInfo, ServerHello,
     ServerNameList, SignatureAlgorithms, SignatureScheme, SupportedGroups,
 };
@@ -429,15 +429,13 @@ impl ClientHs {
                     .as_ref()
                     .ok_or(unexpected("ServerHelloDone before ServerKeyExchange"))?;
                 let kx = provider.key_exchange(crypto::NamedGroup::P256, rng)?;
-                let mut shared = Zeroizing::new([0u8; 66]);
-                let n = kx
-                    .agree(server_public, &mut shared[..])
-                    .map_err(|_| Error::protocol(AD::ILLEGAL_PARAMETER, "invalid server ECDHE public key"))?;
+                let premaster =
+                    ecdhe_premaster(kx.as_ref(), server_public, "invalid server ECDHE public key")?;
                 (
                     ClientKeyExchange::Ecdhe(EcdhClientKeyExchange {
                         public: kx.public_key().to_vec(),
                     }),
-                    Zeroizing::new(shared.get(..n).unwrap_or(&[]).to_vec()),
+                    premaster,
                 )
             }
             _ => return Err(unexpected("key exchange")),
@@ -448,35 +446,25 @@ impl ClientHs {
         if self.certificate_requested {
             // RFC 5246 7.4.6: a client without a suitable certificate sends a Certificate
             // message with an empty list (and then no CertificateVerify).
-            let empty = Certificate { certificate_list: Vec::new() };
+            let empty = Certificate {
+                certificate_list: Vec::new(),
+            };
             core.queue_handshake(HT::CERTIFICATE, empty.to_vec()?, true);
         }
         core.queue_handshake(HT::CLIENT_KEY_EXCHANGE, cke_body, true);
-        // RFC 7627 4: the session hash covers the transcript through ClientKeyExchange.
-        let (hash, n) = core.transcript_hash(params.prf_hash)?;
-        let session_hash = self.extended_master_secret.then(|| hash.get(..n).unwrap_or(&[]));
-        let secrets = Secrets::derive(
-            provider.as_ref(),
+        let (secrets, ciphers) = Secrets::establish(
+            core,
             params,
             &premaster,
             &self.client_random,
             &self.server_random,
-            session_hash,
+            self.extended_master_secret,
         )?;
-        let ciphers = secrets.ciphers(provider.as_ref(), &self.client_random, &self.server_random)?;
         core.queue_change_cipher_spec();
         core.records.install_write(ciphers.client_write)?;
         core.pending_read = Some(ciphers.server_write);
-        let (hash, n) = core.transcript_hash(params.prf_hash)?;
-        let verify = secrets.verify_data(provider.as_ref(), true, hash.get(..n).unwrap_or(&[]))?;
-        core.queue_handshake(
-            HT::FINISHED,
-            Finished {
-                verify_data: verify.to_vec(),
-            }
-            .to_vec()?,
-            true,
-        );
+        let finished = secrets.finished_body(core, true)?;
+        core.queue_handshake(HT::FINISHED, finished, true);
         self.secrets = Some(secrets);
         self.state = State::ChangeCipherSpec;
         core.send_flight(now, rng, true)
@@ -492,18 +480,7 @@ impl ClientHs {
         let params = self.params()?;
         let secrets = self.secrets.as_ref().ok_or(unexpected("Finished before keys"))?;
         // The server's Finished covers everything up to and including our Finished.
-        let (hash, n) = core.transcript_hash(params.prf_hash)?;
-        let expected = secrets.verify_data(core.provider.as_ref(), false, hash.get(..n).unwrap_or(&[]))?;
-        let finished = Finished::parse(body)?;
-        if !bool::from(subtle::ConstantTimeEq::ct_eq(
-            &expected[..],
-            &finished.verify_data[..],
-        )) {
-            return Err(Error::protocol(
-                AD::DECRYPT_ERROR,
-                "server Finished does not verify",
-            ));
-        }
+        secrets.check_finished(core, false, body)?;
         core.add_to_transcript(HT::FINISHED, message_seq, body);
         core.flight_acknowledged(now);
         self.state = State::Done;
@@ -584,7 +561,9 @@ impl Role for ClientHs {
             // ServerKeyExchange and ServerHelloDone.
             (State::ServerHelloDone, HT::CERTIFICATE_REQUEST)
                 if !self.certificate_requested
-                    && self.params.is_some_and(|p| p.key_exchange == KeyExchangeKind::Ecdhe) =>
+                    && self
+                        .params
+                        .is_some_and(|p| p.key_exchange == KeyExchangeKind::Ecdhe) =>
             {
                 crate::wire::CertificateRequest::parse(&body)?;
                 core.add_to_transcript(msg_type, message_seq, &body);
@@ -604,14 +583,8 @@ impl Role for ClientHs {
     fn on_change_cipher_spec(&mut self, core: &mut Core, epoch: u16) -> Result<(), Error> {
         match self.state {
             State::ChangeCipherSpec if epoch == 0 => {
-                let cipher = core
-                    .pending_read
-                    .take()
-                    .ok_or(unexpected("ChangeCipherSpec before keys"))?;
-                core.records.install_read(cipher)?;
                 self.state = State::Finished;
-                core.replay_early_records();
-                Ok(())
+                core.switch_read_epoch()
             }
             // A duplicate of a CCS already processed (the record layer saw a new sequence
             // number, so it is a retransmission): harmless.

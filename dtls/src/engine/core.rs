@@ -292,8 +292,12 @@ impl Core {
                     self.append_planned(flight, next, &mut payload)?;
                     records.next();
                 }
-                let out = datagram.get_mut(used..).ok_or(Error::BufferTooSmall { needed: used })?;
-                used += self.records.seal(record.epoch, record.content_type, &payload, out, rng)?;
+                let out = datagram
+                    .get_mut(used..)
+                    .ok_or(Error::BufferTooSmall { needed: used })?;
+                used += self
+                    .records
+                    .seal(record.epoch, record.content_type, &payload, out, rng)?;
             }
             datagram.truncate(used);
             self.tx.push_back(datagram);
@@ -303,7 +307,12 @@ impl Core {
 
     /// Appends the plaintext of one planned record (handshake header and body bytes, or the
     /// ChangeCipherSpec byte) to `payload`.
-    fn append_planned(&self, flight: &[FlightItem], record: &RecordPlan, payload: &mut Vec<u8>) -> Result<(), Error> {
+    fn append_planned(
+        &self,
+        flight: &[FlightItem],
+        record: &RecordPlan,
+        payload: &mut Vec<u8>,
+    ) -> Result<(), Error> {
         let source: &[u8] = match flight.get(record.item) {
             Some(FlightItem::Handshake { body, .. }) => body,
             _ => &[1],
@@ -387,6 +396,18 @@ impl Core {
             }
             Err(_) => {}
         }
+    }
+
+    /// The peer's ChangeCipherSpec arrived at the right time: switch to the new read keys and
+    /// offer the records that arrived early for that epoch again.
+    pub(crate) fn switch_read_epoch(&mut self) -> Result<(), Error> {
+        let cipher = self.pending_read.take().ok_or(Error::protocol(
+            crate::wire::AlertDescription::UNEXPECTED_MESSAGE,
+            "ChangeCipherSpec before keys",
+        ))?;
+        self.records.install_read(cipher)?;
+        self.replay_early_records();
+        Ok(())
     }
 
     /// Offers the records buffered for the next epoch again, after its keys were installed.

@@ -6,10 +6,28 @@ use alloc::vec::Vec;
 
 use zeroize::Zeroizing;
 
+use crate::codec::Codec;
 use crate::crypto::prf::{self, FinishedLabel, MASTER_SECRET_LEN, MasterSecret, VERIFY_DATA_LEN};
-use crate::crypto::{CryptoProvider, RecordCipher};
+use crate::crypto::{CryptoProvider, KeyExchange, RecordCipher};
 use crate::error::Error;
 use crate::suite::SuiteParams;
+use crate::wire::{AlertDescription, Finished};
+
+use super::core::Core;
+
+/// The ECDHE premaster secret: the shared x-coordinate with the peer's public point (RFC 8422
+/// 5.10). An invalid point is the peer's fault: illegal_parameter.
+pub(crate) fn ecdhe_premaster(
+    ours: &dyn KeyExchange,
+    peer_public: &[u8],
+    what: &'static str,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let mut shared = Zeroizing::new([0u8; 66]);
+    let n = ours
+        .agree(peer_public, &mut shared[..])
+        .map_err(|_| Error::protocol(AlertDescription::ILLEGAL_PARAMETER, what))?;
+    Ok(Zeroizing::new(shared.get(..n).unwrap_or(&[]).to_vec()))
+}
 
 /// The negotiated secrets of one handshake.
 pub(crate) struct Secrets {
@@ -32,6 +50,60 @@ pub(crate) struct EpochCiphers {
 }
 
 impl Secrets {
+    /// Derives the secrets and the new epoch's ciphers once ClientKeyExchange is in the
+    /// transcript (RFC 7627 4: the session hash covers the transcript through it).
+    pub(crate) fn establish(
+        core: &Core,
+        params: &'static SuiteParams,
+        premaster: &[u8],
+        client_random: &[u8; 32],
+        server_random: &[u8; 32],
+        extended_master_secret: bool,
+    ) -> Result<(Secrets, EpochCiphers), Error> {
+        let provider = core.provider.as_ref();
+        let (hash, n) = core.transcript_hash(params.prf_hash)?;
+        let session_hash = extended_master_secret.then(|| hash.get(..n).unwrap_or(&[]));
+        let secrets = Secrets::derive(
+            provider,
+            params,
+            premaster,
+            client_random,
+            server_random,
+            session_hash,
+        )?;
+        let ciphers = secrets.ciphers(provider, client_random, server_random)?;
+        Ok((secrets, ciphers))
+    }
+
+    /// The body of our Finished over the transcript so far.
+    pub(crate) fn finished_body(&self, core: &Core, client: bool) -> Result<Vec<u8>, Error> {
+        let (hash, n) = core.transcript_hash(self.params.prf_hash)?;
+        let verify_data = self.verify_data(core.provider.as_ref(), client, hash.get(..n).unwrap_or(&[]))?;
+        Ok(Finished {
+            verify_data: verify_data.to_vec(),
+        }
+        .to_vec()?)
+    }
+
+    /// Checks the peer's Finished against the transcript so far, in constant time
+    /// (RFC 5246 7.4.9); a mismatch is decrypt_error.
+    pub(crate) fn check_finished(&self, core: &Core, from_client: bool, body: &[u8]) -> Result<(), Error> {
+        let (hash, n) = core.transcript_hash(self.params.prf_hash)?;
+        let expected = self.verify_data(core.provider.as_ref(), from_client, hash.get(..n).unwrap_or(&[]))?;
+        let finished = Finished::parse(body)?;
+        if bool::from(subtle::ConstantTimeEq::ct_eq(
+            &expected[..],
+            &finished.verify_data[..],
+        )) {
+            Ok(())
+        } else {
+            Err(Error::protocol(
+                AlertDescription::DECRYPT_ERROR,
+                "peer Finished does not verify",
+            ))
+        }
+    }
+
     /// Derives the master secret. With the extended master secret (RFC 7627 4) the seed is the
     /// session hash (the transcript hash through ClientKeyExchange); otherwise the two randoms
     /// (RFC 5246 8.1).

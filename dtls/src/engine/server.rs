@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use super::core::{Core, Phase};
 use super::driver::{self, Message, Role};
-use super::keys::Secrets;
+use super::keys::{Secrets, ecdhe_premaster};
 use super::{Event, PeerIdentity};
 use crate::codec::Codec;
 use crate::config::ServerConfig;
@@ -27,7 +27,7 @@ use crate::time::Instant;
 use crate::wire::{
     AlertDescription as AD, Certificate, CipherSuite, ClientHello, ClientKeyExchange, CompressionMethod,
     ContentType, DigitallySigned, ECPointFormat, EcPointFormats, EcdheServerKeyExchange,
-    ExtendedMasterSecret, ExtensionType, Extensions, Finished, HandshakeFragment, HandshakeType as HT,
+    ExtendedMasterSecret, ExtensionType, Extensions, HandshakeFragment, HandshakeType as HT,
     HelloVerifyRequest, KeyExchangeKind, NamedGroup, ProtocolVersion, PskServerKeyExchange,
     RenegotiationInfo, ServerEcdhParams, ServerHello, ServerNameList, SignatureAlgorithms, SignatureScheme,
     SupportedGroups,
@@ -194,7 +194,12 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
     pub fn handle_datagram(&mut self, now: Instant, from: A, datagram: &[u8]) {
         let hello = parse_client_hello(datagram);
         // A new ClientHello from the address of a closed, lingering session starts afresh.
-        if hello.is_some() && self.sessions.get(&from).is_some_and(|s| s.core.phase == Phase::Closed) {
+        if hello.is_some()
+            && self
+                .sessions
+                .get(&from)
+                .is_some_and(|s| s.core.phase == Phase::Closed)
+        {
             self.sessions.remove(&from);
         }
         let live = self
@@ -385,7 +390,11 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
             let idle = limits
                 .idle_timeout
                 .is_some_and(|t| now.saturating_since(session.last_activity) >= t);
-            if session.core.answered_close_at.is_some_and(|t| now.saturating_since(t) >= limits.close_linger) {
+            if session
+                .core
+                .answered_close_at
+                .is_some_and(|t| now.saturating_since(t) >= limits.close_linger)
+            {
                 // Lingering after close_notify is over: collect() removes the session.
                 session.core.answered_close_at = None;
             }
@@ -749,27 +758,19 @@ impl ServerHs {
                     .ecdhe
                     .take()
                     .ok_or(unexpected("ClientKeyExchange without our key"))?;
-                let mut shared = Zeroizing::new([0u8; 66]);
-                let n = kx
-                    .agree(&ecdh.public, &mut shared[..])
-                    .map_err(|_| Error::protocol(AD::ILLEGAL_PARAMETER, "invalid client ECDHE public key"))?;
-                Zeroizing::new(shared.get(..n).unwrap_or(&[]).to_vec())
+                ecdhe_premaster(kx.as_ref(), &ecdh.public, "invalid client ECDHE public key")?
             }
             _ => return Err(unexpected("ClientKeyExchange for this suite")),
         };
         core.add_to_transcript(HT::CLIENT_KEY_EXCHANGE, message_seq, body);
-        let (hash, n) = core.transcript_hash(params.prf_hash)?;
-        let session_hash = self.extended_master_secret.then(|| hash.get(..n).unwrap_or(&[]));
-        let provider = core.provider.clone();
-        let secrets = Secrets::derive(
-            provider.as_ref(),
+        let (secrets, ciphers) = Secrets::establish(
+            core,
             params,
             &premaster,
             &self.client_random,
             &self.server_random,
-            session_hash,
+            self.extended_master_secret,
         )?;
-        let ciphers = secrets.ciphers(provider.as_ref(), &self.client_random, &self.server_random)?;
         core.pending_read = Some(ciphers.client_write);
         self.pending_write = Some(ciphers.server_write);
         self.secrets = Some(secrets);
@@ -786,34 +787,14 @@ impl ServerHs {
         body: &[u8],
     ) -> Result<(), Error> {
         let params = self.params()?;
-        let provider = core.provider.clone();
         let secrets = self.secrets.as_ref().ok_or(unexpected("Finished before keys"))?;
-        let (hash, n) = core.transcript_hash(params.prf_hash)?;
-        let expected = secrets.verify_data(provider.as_ref(), true, hash.get(..n).unwrap_or(&[]))?;
-        let finished = Finished::parse(body)?;
-        if !bool::from(subtle::ConstantTimeEq::ct_eq(
-            &expected[..],
-            &finished.verify_data[..],
-        )) {
-            return Err(Error::protocol(
-                AD::DECRYPT_ERROR,
-                "client Finished does not verify",
-            ));
-        }
+        secrets.check_finished(core, true, body)?;
         core.add_to_transcript(HT::FINISHED, message_seq, body);
-        let (hash, n) = core.transcript_hash(params.prf_hash)?;
-        let ours = secrets.verify_data(provider.as_ref(), false, hash.get(..n).unwrap_or(&[]))?;
+        let ours = secrets.finished_body(core, false)?;
         core.queue_change_cipher_spec();
         let write = self.pending_write.take().ok_or(unexpected("no write keys"))?;
         core.records.install_write(write)?;
-        core.queue_handshake(
-            HT::FINISHED,
-            Finished {
-                verify_data: ours.to_vec(),
-            }
-            .to_vec()?,
-            true,
-        );
+        core.queue_handshake(HT::FINISHED, ours, true);
         core.send_flight(now, rng, false)?;
         self.state = State::Done;
         core.phase = Phase::Connected;
@@ -870,14 +851,8 @@ impl Role for ServerHs {
     fn on_change_cipher_spec(&mut self, core: &mut Core, epoch: u16) -> Result<(), Error> {
         match self.state {
             State::ChangeCipherSpec if epoch == 0 => {
-                let cipher = core
-                    .pending_read
-                    .take()
-                    .ok_or(unexpected("ChangeCipherSpec before keys"))?;
-                core.records.install_read(cipher)?;
                 self.state = State::Finished;
-                core.replay_early_records();
-                Ok(())
+                core.switch_read_epoch()
             }
             // Anything else is a ChangeCipherSpec without the messages that give it keys (they
             // were lost or reordered), a retransmitted one, or a forged one: it is unprotected,
