@@ -30,7 +30,10 @@ fn the_fuzzing_module_is_declared_only_under_cfg_fuzzing() {
         "exactly one declaration of the fuzzing module"
     );
     let lib = include_str!("../src/lib.rs");
-    assert!(!lib.contains("fuzzing"), "lib.rs must not re-export the fuzzing provider");
+    assert!(
+        !lib.contains("fuzzing"),
+        "lib.rs must not re-export the fuzzing provider"
+    );
 }
 
 /// The provider's source says what it is at the top, so nobody mistakes it for a real one.

@@ -23,5 +23,29 @@ fuzz_target!(|script: Script| {
                 client.handle_timeout(now);
             }
             Action::Timeout => {
+                if let Some(t) = client.poll_timeout() {
+                    now = now.max(t);
+                    client.handle_timeout(now);
+                }
             }
+            Action::Send { bytes, .. } => {
+                let fits = bytes.len() <= client.max_payload();
+                if client.send(&bytes).is_ok() {
+                    assert!(client.is_connected(), "send succeeded while not connected");
+                    assert!(fits, "send of {} bytes over max_payload succeeded", bytes.len());
+                }
+            }
+            Action::Close { .. } => client.close(now),
+            Action::Rotate => {}
+        }
+        while let Some(n) = client.poll_transmit(&mut buf) {
+            assert!(n <= mtu, "datagram of {n} bytes over the MTU {mtu}");
+        }
+        while let Some(event) = client.poll_event() {
+            life.observe(&event, "client");
+        }
+        if client.is_connected() {
+            assert_eq!(life, Life::Connected, "is_connected without a Connected event");
+        }
+    }
 });

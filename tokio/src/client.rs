@@ -13,7 +13,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::socket::{self, AbortOnDrop, DatagramSocket};
-use crate::{OsRng, Options};
+use crate::{Options, OsRng};
 
 /// What the handshake established.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -26,8 +26,8 @@
 //! # let _ = reply; Ok(()) }
 //! ```
 
-mod clock;
 mod client;
+mod clock;
 mod error;
 mod rng;
 mod server;

@@ -75,7 +75,10 @@ impl RecordCipher for TransparentCipher {
     }
 
     fn seal(&self, _aad: &RecordAad, buf: &mut [u8], plaintext_len: usize) -> Result<usize, CryptoError> {
-        let end = self.prefix.checked_add(plaintext_len).ok_or(CryptoError::BadLength)?;
+        let end = self
+            .prefix
+            .checked_add(plaintext_len)
+            .ok_or(CryptoError::BadLength)?;
         let total = end.checked_add(TAG_LEN).ok_or(CryptoError::BadLength)?;
         buf.get_mut(end..total).ok_or(CryptoError::BadLength)?.fill(0);
         Ok(total)
@@ -147,7 +150,12 @@ impl SigningKey for FixedSigningKey {
         SignatureScheme::EcdsaP256Sha256
     }
 
-    fn sign(&self, _message: &[u8], _rng: &mut dyn SecureRandom, out: &mut [u8]) -> Result<usize, CryptoError> {
+    fn sign(
+        &self,
+        _message: &[u8],
+        _rng: &mut dyn SecureRandom,
+        out: &mut [u8],
+    ) -> Result<usize, CryptoError> {
         out.get_mut(..SIGNATURE.len())
             .ok_or(CryptoError::BadLength)?
             .copy_from_slice(&SIGNATURE);
@@ -164,7 +172,9 @@ impl CryptoProvider for FuzzingProvider {
         _fixed_iv: &[u8],
     ) -> Result<Box<dyn RecordCipher>, CryptoError> {
         let (nonce, prefix) = match cipher {
-            BulkCipher::AesCbcSha1 { .. } | BulkCipher::AesCbcSha256 { .. } => (ExplicitNonce::RandomIv(16), 16),
+            BulkCipher::AesCbcSha1 { .. } | BulkCipher::AesCbcSha256 { .. } => {
+                (ExplicitNonce::RandomIv(16), 16)
+            }
             _ => (ExplicitNonce::Sequence, 8),
         };
         Ok(Box::new(TransparentCipher { nonce, prefix }))

@@ -271,6 +271,10 @@ pub mod prf;
 
 #[cfg(feature = "rustcrypto")]
 pub mod rustcrypto;
+#[cfg(feature = "rustcrypto")]
+mod seeded;
+#[cfg(feature = "rustcrypto")]
+pub use seeded::DeterministicRandom;
 
 // Deliberately insecure (transparent records, constant MACs, every signature verifies): only
 // for fuzzers, which build with `--cfg fuzzing`. tests/no_fuzzing_provider.rs guards this gate.

@@ -5,25 +5,17 @@ use std::sync::Arc;
 
 use dtls::config::{CertifiedKey, ClientConfig, PinnedCertificates, Psk, PskTable, ServerConfig};
 use dtls::crypto::rustcrypto::RustCrypto;
-use dtls::crypto::{CryptoProvider, SecureRandom, SignatureScheme};
+use dtls::crypto::{CryptoProvider, DeterministicRandom, SignatureScheme};
 use dtls::wire::CipherSuite;
 use dtls::{Client, Duration, Event, Instant, Server};
 
-/// SplitMix64: deterministic and seedable. Not secure; tests only.
-#[derive(Debug, Clone)]
-pub struct TestRng(pub u64);
+/// The engine's seeded generator: reproducible runs from a small seed.
+pub type TestRng = DeterministicRandom;
 
-impl SecureRandom for TestRng {
-    fn fill(&mut self, dest: &mut [u8]) {
-        for chunk in dest.chunks_mut(8) {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            chunk.copy_from_slice(&z.to_be_bytes()[..chunk.len()]);
-        }
-    }
+/// A seeded generator for test endpoints.
+#[allow(non_snake_case)]
+pub fn TestRng(seed: u64) -> DeterministicRandom {
+    DeterministicRandom::from_u64(seed)
 }
 
 pub const CERT_DER: &[u8] = include_bytes!("../data/server.crt.der");
