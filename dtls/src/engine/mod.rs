@@ -28,6 +28,9 @@ pub enum PeerIdentity {
         /// The chain.
         chain: Vec<Vec<u8>>,
     },
+    /// The peer did not authenticate itself (a client on a certificate suite without client
+    /// authentication).
+    Anonymous,
 }
 
 /// Why a connection ended.

@@ -802,7 +802,7 @@ impl ServerHs {
             KeyExchangeKind::Psk => PeerIdentity::Psk {
                 identity: self.psk_identity.clone(),
             },
-            _ => PeerIdentity::Certificate { chain: Vec::new() },
+            _ => PeerIdentity::Anonymous,
         };
         core.events.push_back(Event::Connected {
             suite: params.suite,
