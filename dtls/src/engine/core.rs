@@ -102,6 +102,8 @@ pub(crate) struct Core {
     /// Closed by the peer's close_notify, which we answered at this time: a re-sent
     /// close_notify (our answer was lost) is answered again until the linger time passes.
     pub(crate) answered_close_at: Option<Instant>,
+    /// Reused buffer for opening received records in place.
+    rx_buf: Vec<u8>,
 }
 
 impl Core {
@@ -128,6 +130,7 @@ impl Core {
             final_flight: false,
             answered_seq: None,
             answered_close_at: None,
+            rx_buf: Vec::new(),
         }
     }
 
@@ -356,7 +359,11 @@ impl Core {
     /// Opens every record of a datagram and queues what they carry on `self.incoming`.
     /// Invalid records are dropped and counted by the record layer.
     pub(crate) fn receive_datagram(&mut self, datagram: &[u8]) {
-        let mut buf = datagram.to_vec();
+        // Records are opened in place, so the datagram is copied once into a buffer kept
+        // across datagrams (no allocation per datagram once it has grown to the MTU).
+        let mut buf = core::mem::take(&mut self.rx_buf);
+        buf.clear();
+        buf.extend_from_slice(datagram);
         let mut rest: &mut [u8] = &mut buf;
         while !rest.is_empty() {
             let Some(len) = RecordLayer::record_len(rest) else {
@@ -367,6 +374,11 @@ impl Core {
             let (record, tail) = core::mem::take(&mut rest).split_at_mut(len);
             rest = tail;
             self.receive_record(record);
+        }
+        // Keep the buffer only at a working size: one oversized datagram from a peer must not
+        // pin 64 KiB per session for the rest of its life.
+        if buf.capacity() <= 2 * self.mtu.max(1500) {
+            self.rx_buf = buf;
         }
     }
 

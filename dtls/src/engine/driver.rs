@@ -41,10 +41,6 @@ pub(crate) trait Role {
     fn renegotiation_trigger(&self) -> HandshakeType;
 }
 
-/// Application data that arrived between ChangeCipherSpec and a verified Finished is held, not
-/// delivered, until the Finished verifies (a bounded number of records).
-const MAX_HELD_RECORDS: usize = 8;
-
 /// Processes everything queued on `core.incoming`.
 pub(crate) fn drive(
     core: &mut Core,
@@ -151,7 +147,9 @@ pub(crate) fn drive(
                 // Never deliver epoch-0 (unprotected) data, and never before Finished verified.
                 if epoch == 0 || epoch != core.records.read_epoch() {
                 } else if core.phase == Phase::Handshaking {
-                    if held.len() < MAX_HELD_RECORDS {
+                    // Application data between ChangeCipherSpec and a verified Finished is held,
+                    // not delivered, until the Finished verifies; bounded like early records.
+                    if held.len() < core.limits.max_early_records {
                         held.push(data);
                     }
                 } else if core.phase == Phase::Connected {
