@@ -106,9 +106,13 @@ pub async fn run(args: ClientArgs) -> Result<(), Failure> {
 }
 
 fn describe_peer(id: &dtls::PeerIdentity) -> String {
-    match id {
-        dtls::PeerIdentity::Psk { identity } => format!("PSK identity {}", String::from_utf8_lossy(identity)),
-        dtls::PeerIdentity::Certificate { chain } => format!("certificate chain of {}", chain.len()),
+    // Not a `match`: the engine may grow identities (and the adapter passes them through).
+    if let dtls::PeerIdentity::Psk { identity } = id {
+        format!("PSK identity {}", String::from_utf8_lossy(identity))
+    } else if let dtls::PeerIdentity::Certificate { chain } = id {
+        format!("certificate chain of {}", chain.len())
+    } else {
+        "anonymous".to_string()
     }
 }
 

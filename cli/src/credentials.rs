@@ -44,7 +44,7 @@ fn read_documents(path: &Path, what: &str, labels: &[&str]) -> Result<Vec<Zeroiz
             .find("-----")
             .map(|i| end_marker + 9 + i + 5)
             .ok_or_else(|| format!("{what} file {}: malformed PEM END line", path.display()))?;
-        let (label, der) = pem_rfc7468::decode_vec(block[..end].as_bytes())
+        let (label, der) = pem_rfc7468::decode_vec(&block.as_bytes()[..end])
             .map_err(|e| format!("{what} file {}: bad PEM: {e}", path.display()))?;
         if labels.contains(&label) {
             docs.push(Zeroizing::new(der));

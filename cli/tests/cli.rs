@@ -392,11 +392,14 @@ fn bad_arguments_are_explained() {
     assert!(help.contains("signed directly by one of them"), "{help}");
 }
 
+/// Datagrams seen by the relay, with their direction (true: towards the server).
+type Captured = Arc<Mutex<Vec<(bool, Vec<u8>)>>>;
+
 /// A UDP relay between one client and a server that records every datagram with its
 /// direction (true: towards the server).
 struct Relay {
     addr: SocketAddr,
-    captured: Arc<Mutex<Vec<(bool, Vec<u8>)>>>,
+    captured: Captured,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -406,7 +409,7 @@ impl Relay {
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
         socket.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
         let addr = socket.local_addr().unwrap();
-        let captured = Arc::new(Mutex::new(Vec::new()));
+        let captured: Captured = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let (cap, st) = (captured.clone(), stop.clone());
         let thread = std::thread::spawn(move || {

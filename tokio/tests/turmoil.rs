@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use dtls::config::{Psk, PskTable};
-use dtls::crypto::SecureRandom;
+use dtls::crypto::DeterministicRandom;
 use dtls::crypto::rustcrypto::RustCrypto;
 use dtls::{ClientConfig, ServerConfig};
 use dtls_tokio::{ClientConnection, DatagramSocket, Error, Listener, Options};
@@ -41,24 +41,6 @@ async fn bind(port: u16, sent: Arc<AtomicUsize>) -> std::io::Result<SimSocket> {
     Ok(SimSocket { inner, sent })
 }
 
-/// A deterministic RNG (SplitMix64) so that every run with the same seed is identical. Not
-/// secure: tests only.
-#[derive(Debug)]
-struct SeededRng(u64);
-
-impl SecureRandom for SeededRng {
-    fn fill(&mut self, dest: &mut [u8]) {
-        for chunk in dest.chunks_mut(8) {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            chunk.copy_from_slice(&z.to_be_bytes()[..chunk.len()]);
-        }
-    }
-}
-
 fn psk() -> Psk {
     Psk::new(b"device-17", &PSK_KEY).unwrap()
 }
@@ -85,7 +67,7 @@ async fn echo_server() -> turmoil::Result {
     let mut listener = Listener::bind_with(
         socket,
         server_config(),
-        Box::new(SeededRng(1)),
+        Box::new(DeterministicRandom::from_u64(1)),
         Options::default(),
     )?;
     loop {
@@ -139,7 +121,7 @@ fn lossy_run(seed: u64) -> Vec<String> {
         let events = events.clone();
         sim.client(format!("client{i}"), async move {
             let socket = bind(0, Arc::default()).await?;
-            let rng = Box::new(SeededRng(100 + i));
+            let rng = Box::new(DeterministicRandom::from_u64(100 + i));
             let mut conn = ClientConnection::connect_with(
                 socket,
                 server_addr(),
@@ -163,8 +145,8 @@ fn lossy_run(seed: u64) -> Vec<String> {
         });
     }
     sim.run().unwrap();
-    let lines = events.lock().unwrap().clone();
-    lines
+    let lines = events.lock().unwrap();
+    lines.clone()
 }
 
 #[test]
@@ -202,7 +184,7 @@ fn partition_during_the_handshake_heals_and_the_handshake_completes() {
                 socket,
                 server_addr(),
                 client_config(),
-                Box::new(SeededRng(5)),
+                Box::new(DeterministicRandom::from_u64(5)),
                 Options::default(),
             )
             .await?;
@@ -260,7 +242,7 @@ fn held_messages_released_late_complete_the_handshake() {
                 socket,
                 server_addr(),
                 client_config(),
-                Box::new(SeededRng(50 + i)),
+                Box::new(DeterministicRandom::from_u64(50 + i)),
                 Options::default(),
             )
             .await?;
@@ -314,7 +296,7 @@ fn server_restart_is_an_error_for_clients_not_a_hang() {
                 socket,
                 server_addr(),
                 client_config(),
-                Box::new(SeededRng(i)),
+                Box::new(DeterministicRandom::from_u64(i)),
                 options,
             )
             .await?;
@@ -341,7 +323,7 @@ fn server_restart_is_an_error_for_clients_not_a_hang() {
                 socket,
                 server_addr(),
                 client_config(),
-                Box::new(SeededRng(10 + i)),
+                Box::new(DeterministicRandom::from_u64(10 + i)),
                 Options::default(),
             )
             .await?;
