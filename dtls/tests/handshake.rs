@@ -46,6 +46,9 @@ fn run(suite: CipherSuite, cookies: bool, mtu: usize) {
         }
         e => panic!("unexpected {e:?}"),
     }
+    // Both sides log the same secrets for Wireshark.
+    assert_eq!(pair.client.keylog(), pair.server.keylog(&CLIENT_ADDR));
+    assert!(pair.client.keylog().is_some());
     for (from_client, d) in &pair.wire {
         assert!(
             d.len() <= mtu,

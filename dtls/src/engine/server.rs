@@ -465,6 +465,14 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
         self.collect(peer);
     }
 
+    /// The client random and master secret of the session with `peer`, for NSS key log lines
+    /// (`CLIENT_RANDOM <client_random> <master_secret>`), once keys exist.
+    pub fn keylog(&self, peer: &A) -> Option<([u8; 32], [u8; 48])> {
+        let session = self.sessions.get(peer)?;
+        let secrets = session.hs.secrets.as_ref()?;
+        Some((session.hs.client_random, *secrets.master_secret()))
+    }
+
     /// Record-layer counters of the session with `peer`.
     pub fn record_stats(&self, peer: &A) -> Option<crate::record::RecordStats> {
         self.sessions.get(peer).map(|s| *s.core.records.stats())
