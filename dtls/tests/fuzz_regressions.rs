@@ -1,6 +1,5 @@
 //! Regression tests for fuzz findings: each crash a fuzz target (`fuzz/`) found becomes a test
 //! here, named after the behaviour, with the target name and the reproducer bytes in hex. A
-//! finding not fixed yet is marked `#[ignore = "fuzz crash: ..."]` so it fails when run with
 //! `--ignored` until the engine is fixed.
 //!
 //! Replay a reproducer in its target with
@@ -26,4 +25,51 @@ fn truncated_record_yields_no_record() {
     assert!(split_handshake(&[]).next().is_none());
     assert!(HandshakeFragment::parse(&[0; 11]).is_err());
     let _ = dtls::wire::RecordHeader::parse(&d);
+}
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{CLIENT_ADDR, Pair, TestRng, client_config, server_config};
+use dtls::wire::CipherSuite;
+use dtls::{Client, Duration, Event};
+
+/// `server_state_machine` (crash-b599e276bc896764f470529fe84c3fdc0ebae269, hex in the report
+/// and in fuzz/artifacts): a client restarts on the same address (RFC 6347 4.2.8) and completes
+/// a new handshake while its old session is live. Per peer the server must report the old
+/// connection's `Closed` before the new one's `Connected`; the fuzzer saw `Connected` twice
+/// in a row for one address (the old session's `Closed` is queued after the new `Connected`,
+/// so an application keyed by address tears down the new connection).
+#[test]
+fn reconnect_reports_old_close_before_new_connected() {
+    let suite = CipherSuite::TLS_PSK_WITH_AES_128_CCM_8;
+    let mut pair = Pair::new(client_config(suite, 1200), server_config(true, 1200), 11);
+    pair.handshake();
+    // The same address, a fresh client (new random): a restarted device.
+    pair.client = Client::new(
+        Arc::new(client_config(suite, 1200)),
+        Box::new(TestRng(99)),
+        pair.now,
+    )
+    .unwrap();
+    pair.client_events.clear();
+    pair.drive(&mut |_, _, _| false, Duration::from_secs(10));
+    assert!(pair.client.is_connected(), "{:?}", pair.client_events);
+    let mut connected = false;
+    for e in &pair.server_events {
+        match e {
+            Event::Connected { .. } => {
+                assert!(
+                    !connected,
+                    "second Connected without a Closed: {:?}",
+                    pair.server_events
+                );
+                connected = true;
+            }
+            Event::Closed(_) => connected = false,
+            Event::Data(_) => {}
+        }
+    }
+    let _ = CLIENT_ADDR;
 }

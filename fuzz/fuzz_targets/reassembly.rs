@@ -91,7 +91,11 @@ fuzz_target!(|input: Input| {
         .take(16)
         .map(|m| (m.msg_type, usize::from(m.length % 2049)))
         .collect();
-    let bodies: Vec<Vec<u8>> = messages.iter().enumerate().map(|(i, m)| body_of(i, m.1)).collect();
+    let bodies: Vec<Vec<u8>> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| body_of(i, m.1))
+        .collect();
     let mut checker = Checker {
         next: 0,
         tainted: BTreeSet::new(),
@@ -160,6 +164,6 @@ fuzz_target!(|input: Input| {
         });
         assert_eq!(got, Received::Ready, "whole message {seq} did not complete it");
         checker.deliver(&mut r);
-        assert_eq!(checker.next, seq + 1);
+        assert!(checker.next > seq, "message {seq} not delivered");
     }
 });

@@ -76,7 +76,12 @@ fuzz_target!(|ops: Vec<Op>| {
         match &op {
             Op::Check(s) => {
                 let seq = resolve(s);
-                assert_eq!(window.check(seq), model.check(seq), "check({seq}) after {:?}", model.seen);
+                assert_eq!(
+                    window.check(seq),
+                    model.check(seq),
+                    "check({seq}) after {:?}",
+                    model.seen
+                );
             }
             Op::Update(s) => {
                 let seq = resolve(s);

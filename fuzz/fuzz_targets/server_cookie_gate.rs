@@ -47,13 +47,27 @@ enum Tweak {
 #[derive(Arbitrary, Debug)]
 enum Step {
     /// A hello with an arbitrary cookie.
-    Arbitrary { addr: u8, hello: HelloSpec, cookie: Vec<u8> },
+    Arbitrary {
+        addr: u8,
+        hello: HelloSpec,
+        cookie: Vec<u8>,
+    },
     /// A hello without a cookie; a HelloVerifyRequest's cookie is remembered.
-    Obtain { addr: u8, hello: HelloSpec },
+    Obtain {
+        addr: u8,
+        hello: HelloSpec,
+    },
     /// Replays a remembered cookie and hello, possibly from another address or changed.
-    Replay { which: u8, addr: Option<u8>, tweak: Tweak },
+    Replay {
+        which: u8,
+        addr: Option<u8>,
+        tweak: Tweak,
+    },
     /// Any datagram.
-    Raw { addr: u8, bytes: Vec<u8> },
+    Raw {
+        addr: u8,
+        bytes: Vec<u8>,
+    },
     Rotate,
     Time(u16),
 }
@@ -108,7 +122,9 @@ fn build(spec: &HelloSpec, cookie: Vec<u8>) -> ClientHello {
 /// The datagram carrying `hello` in one epoch-0 record, or `None` if it cannot be encoded.
 fn datagram(hello: &ClientHello, seq: u16) -> Option<Vec<u8>> {
     let mut hs = Vec::new();
-    HandshakeMessage::ClientHello(hello.clone()).emit_unfragmented(0, &mut hs).ok()?;
+    HandshakeMessage::ClientHello(hello.clone())
+        .emit_unfragmented(0, &mut hs)
+        .ok()?;
     let mut d = vec![22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0];
     d.extend_from_slice(&seq.to_be_bytes());
     d.extend_from_slice(&u16::try_from(hs.len()).ok()?.to_be_bytes());
@@ -158,10 +174,13 @@ fuzz_target!(|input: Input| {
     for step in input.steps.into_iter().take(64) {
         seq = seq.wrapping_add(1);
         let (addr, hello) = match step {
-            Step::Arbitrary { addr, hello, cookie } => (addr, build(&hello, cookie.into_iter().take(255).collect())),
+            Step::Arbitrary { addr, hello, cookie } => {
+                (addr, build(&hello, cookie.into_iter().take(255).collect()))
+            }
             Step::Obtain { addr, hello } => (addr, build(&hello, Vec::new())),
             Step::Replay { which, addr, tweak } => {
-                let Some((from, mut h)) = obtained.get(usize::from(which) % obtained.len().max(1)).cloned() else {
+                let Some((from, mut h)) = obtained.get(usize::from(which) % obtained.len().max(1)).cloned()
+                else {
                     continue;
                 };
                 match tweak {
@@ -178,7 +197,12 @@ fuzz_target!(|input: Input| {
                     Tweak::DropSuites => h.cipher_suites.truncate(1),
                     Tweak::Extensions(e) => {
                         h.extensions = e.map(|l| {
-                            Extensions(l.into_iter().take(8).map(|(t, d)| Extension::new(ExtensionType(t), d)).collect())
+                            Extensions(
+                                l.into_iter()
+                                    .take(8)
+                                    .map(|(t, d)| Extension::new(ExtensionType(t), d))
+                                    .collect(),
+                            )
                         })
                     }
                     Tweak::Version(v) => h.client_version = ProtocolVersion(v),
@@ -193,10 +217,17 @@ fuzz_target!(|input: Input| {
                 // A raw datagram may happen to be a hello with a genuine cookie; only count it
                 // as admitted if it parses to one.
                 if server.stats().sessions_created != before {
-                    let rec = split_datagram(&bytes).next().and_then(Result::ok).expect("admitted a record");
+                    let rec = split_datagram(&bytes)
+                        .next()
+                        .and_then(Result::ok)
+                        .expect("admitted a record");
                     let frag = HandshakeFragment::parse(rec.fragment)
                         .ok()
-                        .or_else(|| dtls::wire::split_handshake(rec.fragment).next().and_then(Result::ok))
+                        .or_else(|| {
+                            dtls::wire::split_handshake(rec.fragment)
+                                .next()
+                                .and_then(Result::ok)
+                        })
                         .expect("admitted a handshake fragment");
                     let h = ClientHello::parse(frag.body).expect("admitted a ClientHello");
                     assert!(
@@ -236,7 +267,11 @@ fuzz_target!(|input: Input| {
             let out = &buf[..n];
             if answered && to == addr {
                 if let Some(cookie) = hvr_cookie(out) {
-                    assert!(n <= d.len(), "HelloVerifyRequest of {n} bytes answers a {}-byte hello", d.len());
+                    assert!(
+                        n <= d.len(),
+                        "HelloVerifyRequest of {n} bytes answers a {}-byte hello",
+                        d.len()
+                    );
                     genuine.insert((binding(addr, &hello), cookie.clone()));
                     let mut h = hello.clone();
                     h.cookie = cookie;

@@ -41,7 +41,10 @@ fuzz_target!(|script: Script| {
             Action::Close { peer } => server.close(now, &addr(peer)),
             Action::Rotate => server.rotate_cookie_secret(),
         }
-        assert!(server.session_count() <= max_sessions, "session table over its bound");
+        assert!(
+            server.session_count() <= max_sessions,
+            "session table over its bound"
+        );
         while let Some((_, n)) = server.poll_transmit(&mut buf) {
             assert!(n <= mtu, "datagram of {n} bytes over the MTU {mtu}");
         }

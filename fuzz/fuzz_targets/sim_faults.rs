@@ -7,12 +7,12 @@
 
 use arbitrary::Arbitrary;
 use dtls::wire::CipherSuite;
+use dtls_sim::RunSpec;
 use dtls_sim::classify::MESSAGE_NAMES;
 use dtls_sim::faults::Fault;
 use dtls_sim::link::Partition;
 use dtls_sim::scenario::Direction;
 use dtls_sim::sim::FailureKind;
-use dtls_sim::RunSpec;
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]

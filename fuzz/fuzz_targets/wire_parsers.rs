@@ -20,7 +20,9 @@ const KINDS: [Option<KeyExchangeKind>; 5] = [
 /// Parse, emit, compare, parse again.
 fn exact<T: Codec + PartialEq + Debug>(bytes: &[u8]) {
     if let Ok(v) = T::parse(bytes) {
-        let out = v.to_vec().unwrap_or_else(|e| panic!("parsed {v:?} but cannot emit it: {e:?}"));
+        let out = v
+            .to_vec()
+            .unwrap_or_else(|e| panic!("parsed {v:?} but cannot emit it: {e:?}"));
         assert_eq!(out, bytes, "{v:?} does not emit back to its input");
         assert_eq!(v.encoded_len(), bytes.len(), "encoded_len of {v:?}");
         let again = T::parse(&out).expect("emitted bytes parse");
@@ -54,7 +56,11 @@ fn datagram(bytes: &[u8], cid_len: Option<usize>) {
         let mut out = Vec::new();
         rec.emit(&mut out).expect("a parsed record emits");
         assert_eq!(out.len(), rec.encoded_len());
-        assert_eq!(Some(&out[..]), bytes.get(pos..pos + out.len()), "record {rec:?} at {pos}");
+        assert_eq!(
+            Some(&out[..]),
+            bytes.get(pos..pos + out.len()),
+            "record {rec:?} at {pos}"
+        );
         if cid_len.is_none() {
             assert_eq!(Record::parse(&out).expect("emitted record parses"), *rec);
         }
@@ -84,7 +90,10 @@ fn handshake(bytes: &[u8]) {
         frag.emit(&mut out).expect("a parsed fragment emits");
         assert_eq!(Some(&out[..]), bytes.get(pos..pos + out.len()), "{frag:?}");
         assert_eq!(frag.encoded_len(), out.len());
-        assert_eq!(HandshakeFragment::parse(&out).expect("emitted fragment parses"), frag);
+        assert_eq!(
+            HandshakeFragment::parse(&out).expect("emitted fragment parses"),
+            frag
+        );
         let _ = frag.header.is_consistent();
         pos += out.len();
     }
@@ -104,9 +113,13 @@ fn message(bytes: &[u8]) {
         assert_eq!(out, body, "{m:?}");
         assert_eq!(m.body_len(), body.len());
         assert_eq!(m.msg_type(), HandshakeType(*t));
-        assert_eq!(HandshakeMessage::parse(HandshakeType(*t), &out, kx).expect("reparse"), m);
+        assert_eq!(
+            HandshakeMessage::parse(HandshakeType(*t), &out, kx).expect("reparse"),
+            m
+        );
         let mut whole = Vec::new();
-        m.emit_unfragmented(7, &mut whole).expect("unfragmented form emits");
+        m.emit_unfragmented(7, &mut whole)
+            .expect("unfragmented form emits");
         let frag = HandshakeFragment::parse(&whole).expect("unfragmented form parses");
         assert_eq!(frag.body, body);
         assert_eq!(frag.header.message_seq, 7);
@@ -156,7 +169,9 @@ fn extensions(bytes: &[u8]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
     match sel % 40 {
         0 => datagram(rest, None),
         1 => datagram(rest, Some(usize::from(rest.first().copied().unwrap_or(0) % 21))),

@@ -122,13 +122,18 @@ pub fn server_config(cfg: ConfigByte) -> ServerConfig {
 
 /// The client every state-machine input starts from.
 pub fn new_client(cfg: ConfigByte) -> dtls::Client {
-    dtls::Client::new(Arc::new(client_config(cfg)), Box::new(FuzzRng(CLIENT_RNG)), Instant::ZERO)
-        .expect("valid client config")
+    dtls::Client::new(
+        Arc::new(client_config(cfg)),
+        Box::new(FuzzRng(CLIENT_RNG)),
+        Instant::ZERO,
+    )
+    .expect("valid client config")
 }
 
 /// The server every state-machine input starts from.
 pub fn new_server(cfg: ConfigByte) -> dtls::Server<u8> {
-    dtls::Server::new(Arc::new(server_config(cfg)), Box::new(FuzzRng(SERVER_RNG))).expect("valid server config")
+    dtls::Server::new(Arc::new(server_config(cfg)), Box::new(FuzzRng(SERVER_RNG)))
+        .expect("valid server config")
 }
 
 /// SplitMix64, for targets that use the real provider and need varied randomness.

@@ -350,32 +350,40 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
     /// Moves a session's outgoing datagrams and events to the server's queues, promotes a
     /// completed reconnect, and removes closed sessions.
     fn collect(&mut self, from: &A) {
-        if let Some(pending) = self.reconnects.get_mut(from) {
-            drain(pending, from, &mut self.tx, &mut self.events);
-            match pending.core.phase {
-                Phase::Connected => {
-                    if let Some(new) = self.reconnects.remove(from) {
-                        // The old session ends without an alert: the client has forgotten it.
-                        if self.sessions.remove(from).is_some() {
-                            self.events.push_back((
-                                from.clone(),
-                                Event::Closed(super::CloseReason::Error(Error::Closed)),
-                            ));
-                        }
-                        self.sessions.insert(from.clone(), new);
-                    }
-                }
-                Phase::Closed => {
-                    self.reconnects.remove(from);
-                }
-                _ => {}
-            }
-        }
         if let Some(session) = self.sessions.get_mut(from) {
             drain(session, from, &mut self.tx, &mut self.events);
             if session.core.phase == Phase::Closed && session.core.answered_close_at.is_none() {
                 self.sessions.remove(from);
             }
+        }
+        let Some(pending) = self.reconnects.get_mut(from) else {
+            return;
+        };
+        // A reconnect's datagrams go out as they come; its events are reported only once it
+        // has replaced the live session, after that session's Closed, so the application sees
+        // one connection per address at a time. A reconnect that fails was never visible and
+        // ends silently.
+        while let Some(d) = pending.core.tx.pop_front() {
+            self.tx.push_back((from.clone(), d));
+        }
+        match pending.core.phase {
+            Phase::Connected => {
+                if let Some(mut new) = self.reconnects.remove(from) {
+                    // The old session ends without an alert: the client has forgotten it.
+                    if self.sessions.remove(from).is_some() {
+                        self.events.push_back((
+                            from.clone(),
+                            Event::Closed(super::CloseReason::Error(Error::Closed)),
+                        ));
+                    }
+                    drain(&mut new, from, &mut self.tx, &mut self.events);
+                    self.sessions.insert(from.clone(), new);
+                }
+            }
+            Phase::Closed => {
+                self.reconnects.remove(from);
+            }
+            _ => {}
         }
     }
 
