@@ -112,6 +112,10 @@ pub trait Endpoint {
     fn close(&mut self, now: Instant, peer: NodeId);
     /// Record counters for the connection with `peer` (the last known values once it is gone).
     fn records(&self, peer: NodeId) -> RecordCounters;
+    /// Protected records this endpoint has ever accepted, over all its connections, live or
+    /// gone: the replay check compares it before and after one datagram, so it must never move
+    /// because a connection was replaced or forgotten.
+    fn accepted_protected_total(&self) -> u64;
 }
 
 fn close_kind(reason: CloseReason) -> CloseKind {
@@ -183,6 +187,9 @@ impl Endpoint for DtlsClient {
     fn records(&self, _peer: NodeId) -> RecordCounters {
         RecordCounters::from_stats(self.client.record_stats())
     }
+    fn accepted_protected_total(&self) -> u64 {
+        self.client.record_stats().accepted_protected
+    }
 }
 
 /// Our engine's server: one port, any number of client nodes.
@@ -247,6 +254,9 @@ impl Endpoint for DtlsServer {
             .map(|s| RecordCounters::from_stats(&s))
             .or_else(|| self.last.get(&peer).copied())
             .unwrap_or_default()
+    }
+    fn accepted_protected_total(&self) -> u64 {
+        self.server.total_record_stats().accepted_protected
     }
 }
 

@@ -585,9 +585,8 @@ impl<'a> Sim<'a> {
     }
 
     fn deliver(&mut self, id: u64, from: NodeId, to: NodeId, bytes: Vec<u8>, tag: Tag) {
-        let peer = from;
         let digest = classify::digest(&bytes);
-        let before = self.nodes[to as usize].records(peer).accepted_protected;
+        let before = self.nodes[to as usize].accepted_protected_total();
         self.trace.log(self.now, || {
             let t = match tag {
                 Tag::Normal => "",
@@ -612,7 +611,7 @@ impl<'a> Sim<'a> {
         }
         let now = self.instant();
         self.nodes[to as usize].handle_datagram(now, from, &bytes);
-        let after = self.nodes[to as usize].records(peer).accepted_protected;
+        let after = self.nodes[to as usize].accepted_protected_total();
         let accepted = after > before;
         let seen = self.seen.entry(to).or_default();
         let earlier = seen.get(&digest).copied();

@@ -145,3 +145,33 @@ fn hostile_link_with_replays_seed_3573733043507318363() {
         assert_eq!(f.kind, FailureKind::Connection, "{}", failure_report(&spec, &r));
     }
 }
+
+/// Found by the `sim_faults` fuzz target: after the client closed, an attacker replayed its
+/// earlier ClientHello (valid cookie, so a new half-open session) and then its earlier
+/// ClientKeyExchange/ChangeCipherSpec/Finished. The new session rejects the Finished
+/// (bad_record_mac), but the replay check compared counters of two different sessions and
+/// reported a re-accepted record. The check now uses the server's lifetime total of protected
+/// records, which this replay must leave unchanged.
+#[test]
+fn replayed_flight_into_a_replayed_half_open_session_is_not_accepted() {
+    let spec = RunSpec {
+        seed: 2965947086512159785,
+        suite: CipherSuite::TLS_PSK_WITH_AES_128_GCM_SHA256,
+        mtu: 256,
+        clients: 2,
+        messages: 1,
+        time_limit_ms: 300_000,
+        link: LinkProfile {
+            loss: 0.024,
+            jitter_ms: 41,
+            duplicate: 0.041,
+            replay: 0.041,
+            corrupt: 0.041,
+            ..LinkProfile::perfect(20)
+        },
+        faults: vec!["drop-flight:1.1".parse().unwrap()],
+        ..RunSpec::default()
+    };
+    let r = run(&spec);
+    assert!(r.failure.is_none(), "{}", failure_report(&spec, &r));
+}

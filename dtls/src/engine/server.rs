@@ -98,6 +98,8 @@ pub struct Server<A> {
     tx: VecDeque<(A, Vec<u8>)>,
     events: VecDeque<(A, Event)>,
     stats: ServerStats,
+    /// Record counters of sessions that no longer exist.
+    retired: crate::record::RecordStats,
 }
 
 impl<A: fmt::Debug> fmt::Debug for Server<A> {
@@ -171,6 +173,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
             tx: VecDeque::new(),
             events: VecDeque::new(),
             stats: ServerStats::default(),
+            retired: crate::record::RecordStats::default(),
         })
     }
 
@@ -200,7 +203,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
                 .get(&from)
                 .is_some_and(|s| s.core.phase == Phase::Closed)
         {
-            self.sessions.remove(&from);
+            self.retire(&from);
         }
         let live = self
             .sessions
@@ -353,7 +356,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
         if let Some(session) = self.sessions.get_mut(from) {
             drain(session, from, &mut self.tx, &mut self.events);
             if session.core.phase == Phase::Closed && session.core.answered_close_at.is_none() {
-                self.sessions.remove(from);
+                self.retire(from);
             }
         }
         let Some(pending) = self.reconnects.get_mut(from) else {
@@ -370,7 +373,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
             Phase::Connected => {
                 if let Some(mut new) = self.reconnects.remove(from) {
                     // The old session ends without an alert: the client has forgotten it.
-                    if self.sessions.remove(from).is_some() {
+                    if self.retire(from) {
                         self.events.push_back((
                             from.clone(),
                             Event::Closed(super::CloseReason::Error(Error::Closed)),
@@ -381,10 +384,32 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
                 }
             }
             Phase::Closed => {
-                self.reconnects.remove(from);
+                if let Some(failed) = self.reconnects.remove(from) {
+                    self.retired.add(failed.core.records.stats());
+                }
             }
             _ => {}
         }
+    }
+
+    /// Removes the session with `from`, keeping its record counters in the server's totals.
+    fn retire(&mut self, from: &A) -> bool {
+        match self.sessions.remove(from) {
+            Some(old) => {
+                self.retired.add(old.core.records.stats());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Record counters summed over every session this server has had, live or gone.
+    pub fn total_record_stats(&self) -> crate::record::RecordStats {
+        let mut total = self.retired;
+        for s in self.sessions.values().chain(self.reconnects.values()) {
+            total.add(s.core.records.stats());
+        }
+        total
     }
 
     /// Handles expired timers of every session, and expires half-open and idle sessions.

@@ -93,6 +93,19 @@ impl RecordStats {
         *slot = slot.saturating_add(1);
     }
 
+    /// Adds another set of counters into this one (e.g. a server's sessions).
+    pub fn add(&mut self, other: &RecordStats) {
+        self.accepted = self.accepted.saturating_add(other.accepted);
+        self.accepted_protected = self.accepted_protected.saturating_add(other.accepted_protected);
+        self.malformed = self.malformed.saturating_add(other.malformed);
+        self.too_large = self.too_large.saturating_add(other.too_large);
+        self.unknown_epoch = self.unknown_epoch.saturating_add(other.unknown_epoch);
+        self.future_epoch = self.future_epoch.saturating_add(other.future_epoch);
+        self.too_short = self.too_short.saturating_add(other.too_short);
+        self.bad_mac = self.bad_mac.saturating_add(other.bad_mac);
+        self.replayed = self.replayed.saturating_add(other.replayed);
+    }
+
     /// Total records dropped for any reason.
     pub fn dropped(&self) -> u64 {
         self.malformed
