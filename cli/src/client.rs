@@ -117,7 +117,15 @@ fn describe_peer(id: &dtls::PeerIdentity) -> String {
 }
 
 fn write_keylog(path: &std::path::Path, conn: &ClientConnection) -> Result<(), String> {
-    let (client_random, master) = conn.keylog().ok_or("no key material for the key log")?;
+    let keys = conn.keylog().ok_or("no key material for the key log")?;
+    append_keylog(path, keys)
+}
+
+/// Appends one NSS key log line, `CLIENT_RANDOM <client_random> <master_secret>`.
+pub(crate) fn append_keylog(
+    path: &std::path::Path,
+    (client_random, master): ([u8; 32], [u8; 48]),
+) -> Result<(), String> {
     let line = format!(
         "CLIENT_RANDOM {} {}\n",
         hex::encode(client_random),

@@ -63,7 +63,7 @@ struct CommonArgs {
     #[arg(long)]
     no_ems: bool,
     /// Write NSS key log lines (CLIENT_RANDOM <client_random> <master_secret>) to FILE, for
-    /// Wireshark. Client only for now.
+    /// Wireshark (one line per connection, on either side).
     #[arg(long, value_name = "FILE")]
     keylog: Option<PathBuf>,
     /// Print the handshake record by record on stderr.

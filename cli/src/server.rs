@@ -40,12 +40,6 @@ fn config(args: &ServerArgs) -> Result<ServerConfig, Failure> {
             "--ca on the server: client certificate authentication is not supported yet".into(),
         ));
     }
-    if args.common.keylog.is_some() {
-        return Err(Failure::Usage(
-            "--keylog on the server: not supported yet (the engine does not expose server-side secrets)"
-                .into(),
-        ));
-    }
     let common = args.common.common_config()?;
     let mut c = ServerConfig::new(common.provider.clone());
     c.common = common;
@@ -101,6 +95,10 @@ pub async fn run(args: ServerArgs) -> Result<(), Failure> {
                 let conn = conn.map_err(|e| Failure::Runtime(e.to_string()))?;
                 accepted += 1;
                 eprintln!("connected: {} {}", conn.peer_addr(), suite_name(conn.suite()));
+                if let Some(path) = &args.common.keylog {
+                    let keys = conn.keylog().ok_or_else(|| Failure::Runtime("no key material for the key log".into()))?;
+                    crate::client::append_keylog(path, keys).map_err(Failure::Runtime)?;
+                }
                 handlers.spawn(serve(conn, args.echo, level > crate::trace::Level::Quiet));
             }
             Some(_) = handlers.join_next(), if !handlers.is_empty() => {}

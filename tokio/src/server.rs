@@ -123,6 +123,11 @@ impl ServerConnection {
         &self.info
     }
 
+    /// The client random and master secret, for NSS key log lines.
+    pub fn keylog(&self) -> Option<([u8; 32], [u8; 48])> {
+        self.info.keylog
+    }
+
     /// The peer's address.
     pub fn peer_addr(&self) -> SocketAddr {
         self.info.peer_addr
@@ -334,6 +339,7 @@ impl<S: DatagramSocket> ServerTask<S> {
         let Some(commands) = self.command_handle.upgrade() else {
             return;
         };
+        let keylog = self.engine.keylog(&addr);
         let (data_tx, data_rx) = mpsc::channel(self.options.recv_queue.max(1));
         let ending: Ending = Arc::new(Mutex::new(None));
         let conn = ServerConnection {
@@ -342,7 +348,7 @@ impl<S: DatagramSocket> ServerTask<S> {
                 peer_identity,
                 peer_addr: addr,
                 local_addr: self.local_addr,
-                keylog: None,
+                keylog,
                 server_name,
             },
             commands,
