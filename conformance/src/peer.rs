@@ -228,12 +228,19 @@ impl PeerProcess {
         }
     }
 
-    /// Waits up to `timeout` for the child to exit by itself.
+    /// Waits up to `timeout` for the child to exit by itself. Once it has, its output is
+    /// complete: the collector threads are joined (the pipes are closed), so `stdout()` and
+    /// `stderr()` cannot miss the last bytes it wrote.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let end = Instant::now() + timeout;
         loop {
             match self.child.try_wait() {
-                Ok(Some(status)) => return Some(status),
+                Ok(Some(status)) => {
+                    for r in self.readers.drain(..) {
+                        let _ = r.join();
+                    }
+                    return Some(status);
+                }
                 Ok(None) if Instant::now() < end => thread::sleep(Duration::from_millis(10)),
                 _ => return None,
             }
