@@ -49,7 +49,7 @@ const CBC_IV: [u8; 16] = [0x5d; 16];
 /// Epoch 1, sequence number 0: what the raw baselines use for nonce and AAD.
 const SEQ: [u8; 8] = [0, 1, 0, 0, 0, 0, 0, 0];
 
-/// SplitMix64, as in the tests: cheap, so the CBC IV draw costs what it costs in the record
+/// SplitMix64: cheap, unlike `dtls::crypto::DeterministicRandom`, so the CBC IV draw costs what it costs in the record
 /// layer's own code and not a CSPRNG's.
 #[derive(Debug)]
 struct BenchRng(u64);

@@ -388,8 +388,6 @@ fn invalid_version_does_not_bypass_the_cookie() {
 
 #[test]
 fn client_rejects_hello_verify_request_after_server_hello() {
-    let mut pair = Pair::new(client_config(PSK_SUITE, 1200), server_config(false, 1200), 3);
-    pair.step(&mut |_, _, _| false); // ClientHello → server flight (ServerHello…)
     let hvr = dtls::wire::HelloVerifyRequest {
         server_version: ProtocolVersion::DTLS1_0,
         cookie: vec![1; 32],

@@ -580,20 +580,12 @@ impl Role for ClientHs {
         }
     }
 
-    fn on_change_cipher_spec(&mut self, core: &mut Core, epoch: u16) -> Result<(), Error> {
-        match self.state {
-            State::ChangeCipherSpec if epoch == 0 => {
-                self.state = State::Finished;
-                core.switch_read_epoch()
-            }
-            // A duplicate of a CCS already processed (the record layer saw a new sequence
-            // number, so it is a retransmission): harmless.
-            // Anything else is a ChangeCipherSpec without the messages that give it keys (they
-            // were lost or reordered), a retransmitted one, or a forged one: it is unprotected,
-            // so it is ignored and the peer's retransmission sorts things out. It must never
-            // switch keys early (TESTING.md section 2: CCS before CertificateVerify/Finished).
-            _ => Ok(()),
-        }
+    fn awaiting_change_cipher_spec(&self) -> bool {
+        matches!(self.state, State::ChangeCipherSpec)
+    }
+
+    fn expect_finished(&mut self) {
+        self.state = State::Finished;
     }
 
     fn renegotiation_trigger(&self) -> HT {

@@ -33,8 +33,12 @@ pub(crate) trait Role {
         message: Message,
     ) -> Result<(), Error>;
 
-    /// ChangeCipherSpec arrived.
-    fn on_change_cipher_spec(&mut self, core: &mut Core, epoch: u16) -> Result<(), Error>;
+    /// Whether the role has the next epoch's read keys and waits for the peer's
+    /// ChangeCipherSpec.
+    fn awaiting_change_cipher_spec(&self) -> bool;
+
+    /// The read epoch switched: the peer's Finished comes next.
+    fn expect_finished(&mut self);
 
     /// The handshake message that asks to renegotiate when it arrives on an established
     /// connection (HelloRequest for a client, ClientHello for a server).
@@ -115,9 +119,14 @@ pub(crate) fn drive(
                     Ok(())
                 }
             }
+            // ChangeCipherSpec is unprotected: one that arrives without the messages that give
+            // it keys (lost or reordered), a retransmitted one or a forged one is ignored, and the
+            // peer's retransmission sorts things out. It never switches keys early (TESTING.md
+            // section 2: CCS before CertificateVerify/Finished, multiple CCS).
             Incoming::ChangeCipherSpec { epoch } => {
-                if core.phase == Phase::Handshaking {
-                    role.on_change_cipher_spec(core, epoch)
+                if core.phase == Phase::Handshaking && epoch == 0 && role.awaiting_change_cipher_spec() {
+                    role.expect_finished();
+                    core.switch_read_epoch()
                 } else {
                     Ok(())
                 }
