@@ -303,10 +303,7 @@ impl Catalogue {
                     }
                     Status::Deviation | Status::NotApplicable => {
                         if reason.is_empty() {
-                            errors.push(format!(
-                                "{at}: status {} needs a reason",
-                                r.status.name()
-                            ));
+                            errors.push(format!("{at}: status {} needs a reason", r.status.name()));
                         }
                     }
                     Status::Open => {
@@ -531,7 +528,11 @@ pub fn splice(readme: &str, block: &str) -> Result<String, String> {
     match (readme.find(BEGIN_MARKER), readme.find(END_MARKER)) {
         (Some(b), Some(e)) if b < e => {
             let end = e + END_MARKER.len();
-            let end = if readme[end..].starts_with('\n') { end + 1 } else { end };
+            let end = if readme[end..].starts_with('\n') {
+                end + 1
+            } else {
+                end
+            };
             Ok(format!("{}{}{}", &readme[..b], block, &readme[end..]))
         }
         (None, None) => {
@@ -556,7 +557,11 @@ pub fn current_block(readme: &str) -> Option<&str> {
         return None;
     }
     let end = e + END_MARKER.len();
-    let end = if readme[end..].starts_with('\n') { end + 1 } else { end };
+    let end = if readme[end..].starts_with('\n') {
+        end + 1
+    } else {
+        end
+    };
     Some(&readme[b..end])
 }
 
@@ -630,7 +635,8 @@ impl TestIndex {
         let Some((path, func)) = name.rsplit_once("::") else {
             return Lookup::BadName;
         };
-        if !path.ends_with(".rs") || func.is_empty() || !func.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        if !path.ends_with(".rs") || func.is_empty() || !func.chars().all(|c| c.is_alphanumeric() || c == '_')
+        {
             return Lookup::BadName;
         }
         match self.files.get(path) {
@@ -650,7 +656,10 @@ fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     entries.sort();
     for path in entries {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if path.is_dir() {
             // Build output and nested workspaces are not part of the crate's sources.
             if name.starts_with("target") || name.starts_with('.') {
@@ -673,11 +682,19 @@ fn harness_false_files(crate_dir: &Path) -> BTreeSet<PathBuf> {
     let Ok(manifest) = toml::from_str::<toml::Table>(&text) else {
         return out;
     };
-    for t in manifest.get("test").and_then(|t| t.as_array()).into_iter().flatten() {
+    for t in manifest
+        .get("test")
+        .and_then(|t| t.as_array())
+        .into_iter()
+        .flatten()
+    {
         if t.get("harness").and_then(|h| h.as_bool()) != Some(false) {
             continue;
         }
-        let path = match (t.get("path").and_then(|p| p.as_str()), t.get("name").and_then(|n| n.as_str())) {
+        let path = match (
+            t.get("path").and_then(|p| p.as_str()),
+            t.get("name").and_then(|n| n.as_str()),
+        ) {
             (Some(p), _) => crate_dir.join(p),
             (None, Some(n)) => crate_dir.join("tests").join(format!("{n}.rs")),
             (None, None) => continue,
@@ -852,7 +869,10 @@ pub fn find_tests(src: &str) -> BTreeMap<String, bool> {
         let mut is_test = false;
         let mut ignored = false;
         while let Some((attr, end)) = attribute_at(&b, j) {
-            let name: String = attr.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+            let name: String = attr
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
             match name.as_str() {
                 "test" | "tokio::test" => is_test = true,
                 "ignore" => ignored = true,
@@ -1067,7 +1087,9 @@ mod tests {
     #[test]
     fn splice_replaces_only_the_block() {
         let block = format!("{BEGIN_MARKER}\nnew\n{END_MARKER}\n");
-        let readme = format!("top\n<!-- matrix:begin -->\nm\n<!-- matrix:end -->\n{BEGIN_MARKER}\nold\n{END_MARKER}\ntail\n");
+        let readme = format!(
+            "top\n<!-- matrix:begin -->\nm\n<!-- matrix:end -->\n{BEGIN_MARKER}\nold\n{END_MARKER}\ntail\n"
+        );
         let out = splice(&readme, &block).unwrap();
         assert_eq!(
             out,
@@ -1085,8 +1107,14 @@ mod tests {
             "dtls/tests/a.rs".into(),
             BTreeMap::from([("t".to_string(), false), ("skipped".to_string(), true)]),
         );
-        assert_eq!(index.lookup("dtls/tests/a.rs::t"), Lookup::Found { ignored: false });
-        assert_eq!(index.lookup("dtls/tests/a.rs::skipped"), Lookup::Found { ignored: true });
+        assert_eq!(
+            index.lookup("dtls/tests/a.rs::t"),
+            Lookup::Found { ignored: false }
+        );
+        assert_eq!(
+            index.lookup("dtls/tests/a.rs::skipped"),
+            Lookup::Found { ignored: true }
+        );
         assert_eq!(index.lookup("dtls/tests/a.rs::u"), Lookup::NoTest);
         assert_eq!(index.lookup("dtls/tests/b.rs::t"), Lookup::NoFile);
         assert_eq!(index.lookup("t"), Lookup::BadName);

@@ -4,7 +4,9 @@
 //! `conformance/README.md` is the one the catalogue generates. Rules:
 //! `conformance/catalogue/SCHEMA.md`.
 
-use dtls_conformance::catalogue::{Catalogue, Level, Status, TestIndex, catalogue_dir, current_block, workspace_root};
+use dtls_conformance::catalogue::{
+    Catalogue, Level, Status, TestIndex, catalogue_dir, current_block, workspace_root,
+};
 
 fn load() -> Catalogue {
     match Catalogue::load(&catalogue_dir()) {
@@ -23,7 +25,12 @@ fn every_named_test_exists_and_every_must_is_accounted_for() {
         "the test scan found almost nothing: is the workspace root right?"
     );
     let errors = catalogue.check(&index);
-    assert!(errors.is_empty(), "{} catalogue problem(s):\n{}", errors.len(), errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{} catalogue problem(s):\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
 }
 
 #[test]
