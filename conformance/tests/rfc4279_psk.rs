@@ -33,7 +33,7 @@ fn longer_identities_and_keys_are_refused_clearly() {
     assert!(Psk::new(b"id", &[1; 65]).is_err());
 }
 
-// catalogue: RFC4279-2-1, RFC4279-5.2-1, RFC4279-5.2-2
+// catalogue: RFC4279-5.2-1, RFC4279-5.2-2
 #[test]
 fn server_key_exchange_carries_the_hint_only_when_configured_and_the_client_ignores_it() {
     for hint in [None, Some(b"a hint the client cannot use".to_vec())] {

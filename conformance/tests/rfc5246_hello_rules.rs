@@ -172,7 +172,7 @@ fn client_refuses_a_server_hello_with_a_duplicated_extension() {
     assert!(sent_alert(&p.client_events).is_some(), "{:?}", p.client_events);
 }
 
-// catalogue: RFC5246-E.1-1, RFC6655-5-3
+// catalogue: RFC5246-E.1-1
 #[test]
 fn client_refuses_a_server_hello_for_another_version() {
     for v in [ProtocolVersion::DTLS1_0, ProtocolVersion::from(0x0303u16)] {
@@ -182,7 +182,7 @@ fn client_refuses_a_server_hello_for_another_version() {
     }
 }
 
-// catalogue: RFC5246-E.1-3, RFC6655-5-3
+// catalogue: RFC5246-E.1-3
 #[test]
 fn server_refuses_a_client_that_offers_only_dtls_1_0() {
     let mut h = hello(vec![PSK], Some(vec![ems()]));
@@ -193,7 +193,7 @@ fn server_refuses_a_client_that_offers_only_dtls_1_0() {
     assert_eq!(s.session_count(), 0);
 }
 
-// catalogue: RFC5246-E.1-2
+// catalogue: RFC5246-E.1-2, RFC5746-3.6-6
 #[test]
 fn server_answers_a_newer_client_version_with_dtls_1_2() {
     let mut h = hello(vec![PSK], Some(vec![ems()]));
@@ -223,4 +223,97 @@ fn ecdhe_server_without_client_signature_algorithms_signs_with_sha1_or_refuses()
     let point_len = ske[3] as usize;
     let scheme = &ske[4 + point_len..6 + point_len];
     assert_eq!(scheme, [2, 3], "expected {{sha1, ecdsa}}, got {scheme:?}");
+}
+
+// catalogue: RFC5246-7.4.1.2-2
+#[test]
+fn client_hello_without_null_compression_is_refused() {
+    let mut h = hello(vec![PSK], Some(vec![ems()]));
+    h.compression_methods = vec![CompressionMethod::from(1u8)];
+    assert!(server_hello(&answer(&mut server(true), &h)).is_none());
+}
+
+// catalogue: RFC5246-7.4.1.4-1, RFC5246-7.4.1.4.1-2, RFC5746-3.6-5, RFC5246-7.4.1.3-1
+#[test]
+fn server_hello_answers_only_extensions_the_client_sent() {
+    let offered = vec![
+        ems(),
+        Extension::new(ExtensionType::from(10u16), vec![0, 2, 0, 23]), // supported_groups
+        Extension::new(ExtensionType::from(11u16), vec![1, 0]),        // ec_point_formats
+        Extension::new(ExtensionType::SIGNATURE_ALGORITHMS, vec![0, 2, 4, 3]),
+        Extension::new(ExtensionType::from(0x7777u16), vec![1, 2, 3]), // unknown: ignored
+    ];
+    let h = hello(
+        vec![ECDHE, CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV],
+        Some(offered.clone()),
+    );
+    let sh = server_hello(&answer(&mut server(true), &h)).unwrap();
+    assert_eq!(sh.cipher_suite, ECDHE);
+    assert_ne!(sh.random, h.random, "the server random is its own");
+    for e in sh.extensions.unwrap().iter() {
+        assert!(
+            e.typ == ExtensionType::RENEGOTIATION_INFO || offered.iter().any(|o| o.typ == e.typ),
+            "unsolicited {}",
+            e.typ
+        );
+        assert_ne!(
+            e.typ,
+            ExtensionType::SIGNATURE_ALGORITHMS,
+            "servers never send signature_algorithms"
+        );
+        assert_ne!(e.typ, ExtensionType::from(0x7777u16));
+    }
+}
+
+// catalogue: RFC5246-7.4.3-1, RFC8422-4-2
+#[test]
+fn ecdhe_is_not_chosen_when_the_client_cannot_take_our_curve_or_signature() {
+    let groups = |g: u16| {
+        Extension::new(
+            ExtensionType::from(10u16),
+            [vec![0, 2], g.to_be_bytes().to_vec()].concat(),
+        )
+    };
+    let sigs = |s: [u8; 2]| Extension::new(ExtensionType::SIGNATURE_ALGORITHMS, vec![0, 2, s[0], s[1]]);
+    for ext in [
+        vec![ems(), groups(24), sigs([4, 3])], // secp384r1 only
+        vec![ems(), groups(23), sigs([4, 1])], // rsa_pkcs1_sha256 only
+    ] {
+        let out = answer(&mut server(true), &hello(vec![ECDHE], Some(ext)));
+        assert!(server_hello(&out).is_none());
+    }
+    // With a PSK suite also offered, the server falls back to it.
+    let out = answer(
+        &mut server(true),
+        &hello(vec![ECDHE, PSK], Some(vec![ems(), groups(24)])),
+    );
+    assert_eq!(server_hello(&out).unwrap().cipher_suite, PSK);
+}
+
+// catalogue: RFC5246-7.4-1
+#[test]
+fn handshake_message_out_of_order_is_fatal() {
+    // Server: a Finished where the ClientKeyExchange belongs (cleartext, next message_seq).
+    let mut s = server(true);
+    answer(&mut s, &hello(vec![PSK], Some(vec![ems()])));
+    s.handle_datagram(
+        Instant::ZERO,
+        1,
+        &handshake_datagram(HT::FINISHED, 1, 1, &[0; 12]),
+    );
+    let events: Vec<_> = std::iter::from_fn(|| s.poll_event()).map(|(_, e)| e).collect();
+    assert_eq!(sent_alert(&events), Some(AD::UNEXPECTED_MESSAGE), "{events:?}");
+    // Client: a ServerHelloDone where the ServerHello belongs.
+    let mut c = Client::new(
+        Arc::new(client_config(PSK)),
+        Box::new(DeterministicRandom::from_u64(2)),
+        Instant::ZERO,
+    )
+    .unwrap();
+    c.handle_datagram(
+        Instant::ZERO,
+        &handshake_datagram(HT::SERVER_HELLO_DONE, 0, 0, &[]),
+    );
+    let events: Vec<_> = std::iter::from_fn(|| c.poll_event()).collect();
+    assert_eq!(sent_alert(&events), Some(AD::UNEXPECTED_MESSAGE), "{events:?}");
 }

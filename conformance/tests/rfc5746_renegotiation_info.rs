@@ -98,7 +98,7 @@ fn server_answers_an_empty_renegotiation_info_extension_with_one() {
     );
 }
 
-// catalogue: RFC5746-3.6-6
+// catalogue: RFC5746-3.6-7
 #[test]
 fn server_sends_no_renegotiation_info_to_a_client_that_did_not_signal() {
     assert_eq!(

@@ -19,7 +19,7 @@ fn pair(suite: CipherSuite, mtu: usize, cookies: bool, seed: u64) -> Pair {
     Pair::new(c, s, seed)
 }
 
-// catalogue: RFC6347-4.1.1-1, RFC6347-4.2.3-1
+// catalogue: RFC6347-4.1.1-1, RFC6347-4.2.3-1, RFC5246-6-1
 #[test]
 fn every_datagram_is_whole_records_within_the_mtu() {
     for suite in [PSK, ECDHE] {
@@ -49,7 +49,7 @@ fn every_datagram_is_whole_records_within_the_mtu() {
     }
 }
 
-// catalogue: RFC6347-4.1-1, RFC5246-6.1-1, RFC6347-4.2.1-12
+// catalogue: RFC5246-6.1-1, RFC5246-6.1-2, RFC5246-6.2.1-3, RFC6347-4.2.1-13
 #[test]
 fn record_sequence_numbers_never_repeat_and_start_at_zero_in_each_new_epoch() {
     for suite in [PSK, ECDHE] {
@@ -68,6 +68,7 @@ fn record_sequence_numbers_never_repeat_and_start_at_zero_in_each_new_epoch() {
         for side in [true, false] {
             let mut seen = std::collections::BTreeSet::new();
             let mut first_protected = None;
+            let mut last: std::collections::BTreeMap<u16, u64> = Default::default();
             for (from_client, d) in &p.wire {
                 if *from_client != side {
                     continue;
@@ -79,6 +80,14 @@ fn record_sequence_numbers_never_repeat_and_start_at_zero_in_each_new_epoch() {
                         h.epoch,
                         h.sequence_number
                     );
+                    // Records leave in the order they were protected: increasing numbers.
+                    if let Some(prev) = last.insert(h.epoch, h.sequence_number) {
+                        assert!(
+                            h.sequence_number > prev,
+                            "out of order: {prev} then {}",
+                            h.sequence_number
+                        );
+                    }
                     if h.epoch == 1 && first_protected.is_none() {
                         first_protected = Some(h.sequence_number);
                     }
@@ -195,7 +204,7 @@ fn application_data_of_the_new_epoch_waits_for_a_verified_finished() {
 
 /// RFC 5246 6 asks for an unexpected_message alert on an unknown record type; DTLS drops
 /// invalid records silently instead (RFC 6347 4.1.2.7), and so do we: the connection lives on.
-// catalogue: RFC5246-6-2, RFC6347-4.1.2.7-1
+// catalogue: RFC5246-6-2, RFC6347-4.1.2.7-1, RFC6347-5-3
 #[test]
 fn records_of_unknown_content_types_are_dropped_silently() {
     let mut p = pair(PSK, 1200, true, 9);

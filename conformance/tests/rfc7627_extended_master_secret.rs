@@ -164,7 +164,7 @@ fn randoms(wire: &[(bool, Vec<u8>)]) -> ([u8; 32], [u8; 32]) {
     )
 }
 
-// catalogue: RFC7627-5.1-1, RFC7627-4-2, RFC6347-4.2.6-2
+// catalogue: RFC7627-5.1-1, RFC6347-4.2.6-1, RFC6347-4.2.6-2
 #[test]
 fn master_secret_is_derived_from_the_session_hash() {
     for cookies in [false, true] {
