@@ -101,7 +101,7 @@ fn rc4_and_null_suites_can_neither_be_configured_nor_negotiated() {
     }
 }
 
-// catalogue: RFC5246-7.4.1.2-5
+// catalogue: RFC5246-7.4.1.2-3
 #[test]
 fn client_hello_without_an_extensions_field_is_accepted() {
     let sh = server_hello(&answer(&mut server(false), &hello(vec![PSK], None))).unwrap();
