@@ -107,7 +107,7 @@ fn client_hello_without_an_extensions_field_is_accepted() {
     let sh = server_hello(&answer(&mut server(false), &hello(vec![PSK], None))).unwrap();
     assert_eq!(sh.cipher_suite, PSK);
     // Nothing was asked for, so nothing is answered (RFC 5246 7.4.1.4).
-    assert!(sh.extensions.map_or(true, |e| e.0.is_empty()));
+    assert!(sh.extensions.is_none_or(|e| e.0.is_empty()));
 }
 
 // catalogue: RFC5246-7.4.1.4-3

@@ -69,7 +69,7 @@ fn renegotiation_info_of(out: &[Vec<u8>]) -> Option<Option<Vec<u8>>> {
 #[test]
 fn client_signals_secure_renegotiation_with_the_scsv_alone() {
     let mut p = Pair::new(client_config(PSK), server_config(false), 15);
-    let d = p.from_client().remove(0);
+    let d = p.client_sent().remove(0);
     let ch = ClientHello::parse(&find_message(&d, HT::CLIENT_HELLO).unwrap()).unwrap();
     assert!(ch.offers(SCSV));
     assert!(

@@ -82,13 +82,13 @@ struct Exchange {
 
 fn exchange(suite: CipherSuite) -> (Pair, Exchange) {
     let mut pair = Pair::new(client_config(suite), server_config(true), 21);
-    let first = pair.from_client().remove(0);
-    pair.to_server(&first);
-    let hvr = pair.from_server().remove(0);
-    pair.to_client(&hvr);
-    let second = pair.from_client().remove(0);
-    pair.to_server(&second);
-    let server_flight = pair.from_server();
+    let first = pair.client_sent().remove(0);
+    pair.deliver_to_server(&first);
+    let hvr = pair.server_sent().remove(0);
+    pair.deliver_to_client(&hvr);
+    let second = pair.client_sent().remove(0);
+    pair.deliver_to_server(&second);
+    let server_flight = pair.server_sent();
     (
         pair,
         Exchange {
@@ -158,7 +158,7 @@ fn client_negotiates_dtls_1_2_after_a_dtls_1_0_hello_verify_request() {
     let sh = ServerHello::parse(&find_message(&x.server_flight[0], HT::SERVER_HELLO).unwrap()).unwrap();
     assert_eq!(sh.server_version, ProtocolVersion::DTLS1_2);
     for d in &x.server_flight {
-        pair.to_client(d);
+        pair.deliver_to_client(d);
     }
     pair.handshake();
     let second = ClientHello::parse(&find_message(&x.second, HT::CLIENT_HELLO).unwrap()).unwrap();
@@ -188,20 +188,20 @@ fn cookie_exchange_is_on_by_default() {
 #[ignore = "engine bug: the client treats a second HelloVerifyRequest before ServerHello as fatal (issue 9: reconnects)"]
 fn client_answers_a_second_hello_verify_request_before_server_hello() {
     let mut pair = Pair::new(client_config(PSK), server_config(true), 22);
-    let first = pair.from_client().remove(0);
-    pair.to_server(&first);
-    let hvr = pair.from_server().remove(0);
-    pair.to_client(&hvr);
-    let second = pair.from_client().remove(0);
+    let first = pair.client_sent().remove(0);
+    pair.deliver_to_server(&first);
+    let hvr = pair.server_sent().remove(0);
+    pair.deliver_to_client(&hvr);
+    let second = pair.client_sent().remove(0);
     // The server restarts: a new cookie secret.
     pair.server = Server::new(
         Arc::new(server_config(true)),
         Box::new(DeterministicRandom::from_u64(99)),
     )
     .unwrap();
-    pair.to_server(&second);
-    let hvr2 = pair.from_server().remove(0);
+    pair.deliver_to_server(&second);
+    let hvr2 = pair.server_sent().remove(0);
     assert!(find_message(&hvr2, HT::HELLO_VERIFY_REQUEST).is_some());
-    pair.to_client(&hvr2);
+    pair.deliver_to_client(&hvr2);
     pair.handshake();
 }

@@ -108,30 +108,30 @@ fn records_of(d: &[u8]) -> Vec<Vec<u8>> {
 #[test]
 fn old_epoch_records_are_accepted_until_the_handshake_completes() {
     let mut p = pair(PSK, 1200, false, 7);
-    for d in p.from_client() {
-        p.to_server(&d);
+    for d in p.client_sent() {
+        p.deliver_to_server(&d);
     }
-    for d in p.from_server() {
-        p.to_client(&d);
+    for d in p.server_sent() {
+        p.deliver_to_client(&d);
     }
     // The client's final flight: ClientKeyExchange (epoch 0), ChangeCipherSpec, Finished
     // (epoch 1). The server gets all but the Finished: it now reads epoch 1, not yet complete.
-    let flight5: Vec<Vec<u8>> = p.from_client().iter().flat_map(|d| records_of(d)).collect();
+    let flight5: Vec<Vec<u8>> = p.client_sent().iter().flat_map(|d| records_of(d)).collect();
     for r in flight5.iter().filter(|r| r[3..5] == [0, 0]) {
-        p.to_server(r);
+        p.deliver_to_server(r);
     }
     assert!(!p.server_connected());
     // The client's timer re-sends the flight; its epoch-0 records (new sequence numbers) must
     // still be read by the server, not dropped as an old epoch.
     p.now = p.client.poll_timeout().unwrap();
     p.client.handle_timeout(p.now);
-    let resent: Vec<Vec<u8>> = p.from_client().iter().flat_map(|d| records_of(d)).collect();
+    let resent: Vec<Vec<u8>> = p.client_sent().iter().flat_map(|d| records_of(d)).collect();
     let before = p.server.record_stats(&CLIENT_ADDR).unwrap();
     for r in resent
         .iter()
         .filter(|r| r[3..5] == [0, 0] && r[0] == ContentType::HANDSHAKE.0)
     {
-        p.to_server(r);
+        p.deliver_to_server(r);
     }
     let after = p.server.record_stats(&CLIENT_ADDR).unwrap();
     assert_eq!(
@@ -140,7 +140,7 @@ fn old_epoch_records_are_accepted_until_the_handshake_completes() {
     );
     assert_eq!(after.accepted, before.accepted + 1, "{after:?}");
     for r in resent.iter().filter(|r| r[3..5] != [0, 0]) {
-        p.to_server(r);
+        p.deliver_to_server(r);
     }
     assert!(p.server_connected(), "{:?}", p.server_events);
 }
@@ -150,19 +150,19 @@ fn old_epoch_records_are_accepted_until_the_handshake_completes() {
 fn application_data_of_the_new_epoch_waits_for_a_verified_finished() {
     for tamper in [false, true] {
         let mut p = pair(PSK, 1200, false, 8);
-        for d in p.from_client() {
-            p.to_server(&d);
+        for d in p.client_sent() {
+            p.deliver_to_server(&d);
         }
-        for d in p.from_server() {
-            p.to_client(&d);
+        for d in p.server_sent() {
+            p.deliver_to_client(&d);
         }
-        for d in p.from_client() {
-            p.to_server(&d);
+        for d in p.client_sent() {
+            p.deliver_to_server(&d);
         }
-        let flight6 = p.from_server();
+        let flight6 = p.server_sent();
         assert!(p.server_connected());
         p.server.send(&CLIENT_ADDR, b"early").unwrap();
-        let data = p.from_server();
+        let data = p.server_sent();
         let records: Vec<Vec<u8>> = flight6
             .iter()
             .flat_map(|d| {
@@ -176,10 +176,10 @@ fn application_data_of_the_new_epoch_waits_for_a_verified_finished() {
             .iter()
             .filter(|r| r[0] == ContentType::CHANGE_CIPHER_SPEC.0)
         {
-            p.to_client(r);
+            p.deliver_to_client(r);
         }
         for d in &data {
-            p.to_client(d);
+            p.deliver_to_client(d);
         }
         assert!(
             !p.client_events.iter().any(|e| matches!(e, Event::Data(_))),
@@ -191,7 +191,7 @@ fn application_data_of_the_new_epoch_waits_for_a_verified_finished() {
                 let last = r.len() - 1;
                 r[last] ^= 1;
             }
-            p.to_client(&r);
+            p.deliver_to_client(&r);
         }
         let delivered = p
             .client_events
@@ -213,11 +213,11 @@ fn records_of_unknown_content_types_are_dropped_silently() {
         let mut d = vec![99, 0xfe, 0xfd];
         d.extend_from_slice(&epoch.to_be_bytes());
         d.extend_from_slice(&[0, 0, 0, 0, 0, 50, 0, 4, 1, 2, 3, 4]);
-        p.to_client(&d);
-        p.to_server(&d);
+        p.deliver_to_client(&d);
+        p.deliver_to_server(&d);
     }
-    assert!(p.from_client().is_empty(), "no alert from the client");
-    assert!(p.from_server().is_empty(), "no alert from the server");
+    assert!(p.client_sent().is_empty(), "no alert from the client");
+    assert!(p.server_sent().is_empty(), "no alert from the server");
     p.client.send(b"alive").unwrap();
     p.run(Duration::from_secs(1), &mut |_, _| true);
     assert_eq!(p.server_events.last(), Some(&Event::Data(b"alive".to_vec())));

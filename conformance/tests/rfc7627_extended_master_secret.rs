@@ -29,7 +29,7 @@ fn client_offers_the_extension_even_when_it_does_not_require_it() {
         let mut c = client_config(PSK);
         c.common.require_extended_master_secret = require;
         let mut p = Pair::new(c, server_config(true), 17);
-        let d = p.from_client().remove(0);
+        let d = p.client_sent().remove(0);
         let ch = ClientHello::parse(&find_message(&d, HT::CLIENT_HELLO).unwrap()).unwrap();
         assert!(has_ems(&ch.extensions));
     }
@@ -201,13 +201,13 @@ fn without_the_extension_the_standard_master_secret_is_used() {
     let mut c = client_config(PSK);
     c.common.require_extended_master_secret = false;
     let mut p = Pair::new(c, server_config(false), 23);
-    for d in p.from_client() {
-        p.to_server(&d);
+    for d in p.client_sent() {
+        p.deliver_to_server(&d);
     }
-    for mut d in p.from_server() {
+    for mut d in p.server_sent() {
         strip_ems_from_server_hello(&mut d);
         p.wire.push((false, d.clone()));
-        p.to_client(&d);
+        p.deliver_to_client(&d);
     }
     let (cr, sr) = randoms(&p.wire);
     let premaster = prf::psk_premaster_secret(&PSK_KEY).unwrap();

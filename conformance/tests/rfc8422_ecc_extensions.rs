@@ -10,7 +10,7 @@ fn client_hello(suites: Vec<CipherSuite>) -> ClientHello {
     let mut c = client_config(suites[0]);
     c.common.cipher_suites = suites;
     let mut p = Pair::new(c, server_config(true), 27);
-    let d = p.from_client().remove(0);
+    let d = p.client_sent().remove(0);
     ClientHello::parse(&find_message(&d, HT::CLIENT_HELLO).unwrap()).unwrap()
 }
 

@@ -54,7 +54,7 @@ impl Pair {
     }
 
     /// Datagrams the client has queued.
-    pub fn from_client(&mut self) -> Vec<Vec<u8>> {
+    pub fn client_sent(&mut self) -> Vec<Vec<u8>> {
         let mut out = vec![];
         let mut buf = vec![0u8; 70000];
         while let Some(n) = self.client.poll_transmit(&mut buf) {
@@ -65,7 +65,7 @@ impl Pair {
     }
 
     /// Datagrams the server has queued (all to the client).
-    pub fn from_server(&mut self) -> Vec<Vec<u8>> {
+    pub fn server_sent(&mut self) -> Vec<Vec<u8>> {
         let mut out = vec![];
         let mut buf = vec![0u8; 70000];
         while let Some((to, n)) = self.server.poll_transmit(&mut buf) {
@@ -76,12 +76,12 @@ impl Pair {
         out
     }
 
-    pub fn to_server(&mut self, d: &[u8]) {
+    pub fn deliver_to_server(&mut self, d: &[u8]) {
         self.server.handle_datagram(self.now, CLIENT_ADDR, d);
         self.collect();
     }
 
-    pub fn to_client(&mut self, d: &[u8]) {
+    pub fn deliver_to_client(&mut self, d: &[u8]) {
         self.client.handle_datagram(self.now, d);
         self.collect();
     }
@@ -103,16 +103,16 @@ impl Pair {
         loop {
             loop {
                 let mut moved = 0;
-                for mut d in self.from_client() {
+                for mut d in self.client_sent() {
                     moved += 1;
                     if mitm(true, &mut d) {
-                        self.to_server(&d);
+                        self.deliver_to_server(&d);
                     }
                 }
-                for mut d in self.from_server() {
+                for mut d in self.server_sent() {
                     moved += 1;
                     if mitm(false, &mut d) {
-                        self.to_client(&d);
+                        self.deliver_to_client(&d);
                     }
                 }
                 if moved == 0 {
