@@ -207,7 +207,6 @@ fn server_answers_a_newer_client_version_with_dtls_1_2() {
 /// the suite). Ours signs with SHA-256 regardless.
 // catalogue: RFC5246-7.4.1.4.1-1
 #[test]
-#[ignore = "engine bug: ServerKeyExchange is signed with SHA-256 when the client sent no signature_algorithms (issue 9)"]
 fn ecdhe_server_without_client_signature_algorithms_signs_with_sha1_or_refuses() {
     let supported_groups = Extension::new(ExtensionType::from(10u16), vec![0, 2, 0, 23]);
     let point_formats = Extension::new(ExtensionType::from(11u16), vec![1, 0]);
