@@ -23,6 +23,7 @@ pub mod explore;
 pub mod faults;
 pub mod link;
 pub mod pcap;
+pub mod peers;
 pub mod queue;
 pub mod rng;
 pub mod scenario;

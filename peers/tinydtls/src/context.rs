@@ -648,6 +648,11 @@ impl TinyDtls {
         })
     }
 
+    /// The latest virtual time (ms) any call has passed in.
+    pub fn last_ms(&self) -> u64 {
+        self.last_ms
+    }
+
     /// The configured role.
     pub fn role(&self) -> Role {
         self.state.borrow().config.role
