@@ -36,14 +36,56 @@ use rand_core::SeedableRng;
 
 use super::Params;
 use super::scoped_rng;
-use crate::endpoint::{AppEvent, CloseKind, Endpoint, NodeId, RecordCounters};
+use crate::endpoint::{AppEvent, CloseKind, Endpoint, NodeId};
+use crate::implementation::{
+    Determinism, EndpointSpec, Implementation, Role, SERVER_CERT_DER, SERVER_KEY_DER,
+};
 
 /// How long a closing endpoint waits for the peer's close_notify (dimpl has no close timer).
 pub const CLOSE_LINGER_MS: u64 = 2_000;
 
 /// Whether dimpl (with this adapter's provider) can run `params`.
 pub fn supports(params: &Params) -> bool {
-    matches!(params.suite.0, 0xC0A8 | 0xC02B)
+    matches!(params.suite, 0xC0A8 | 0xC02B)
+}
+
+/// The `dimpl` implementation for the registry.
+#[derive(Debug)]
+pub struct Dimpl;
+
+impl Implementation for Dimpl {
+    fn name(&self) -> &'static str {
+        "dimpl"
+    }
+
+    fn supports(&self, spec: &EndpointSpec, role: Role) -> Result<(), String> {
+        let p = Params::from_spec(spec);
+        if !supports(&p) {
+            return Err(format!("dimpl supports TLS_PSK_WITH_AES_128_CCM_8 and TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, not {}", p.suite_name));
+        }
+        if !p.psk && role == Role::Server && p.chain_der.is_empty() {
+            return Err("dimpl server: no certificate".into());
+        }
+        Ok(())
+    }
+
+    fn client(
+        &self,
+        spec: &EndpointSpec,
+        _me: NodeId,
+        server: NodeId,
+        now: Instant,
+    ) -> Result<Box<dyn Endpoint>, String> {
+        Ok(Box::new(DimplEndpoint::client(&Params::from_spec(spec), server, now)?))
+    }
+
+    fn server(&self, spec: &EndpointSpec, _me: NodeId, now: Instant) -> Result<Box<dyn Endpoint>, String> {
+        Ok(Box::new(DimplEndpoint::server(&Params::from_spec(spec), now)?))
+    }
+
+    fn determinism(&self) -> Determinism {
+        Determinism::Full
+    }
 }
 
 /// dimpl's `SecureRandom`, served from the stream the adapter installs around each call.
@@ -142,7 +184,7 @@ impl PskResolver for OnePsk {
 }
 
 fn config(params: &Params, client: bool) -> Result<Arc<Config>, String> {
-    let suite = Dtls12CipherSuite::from_u16(params.suite.0);
+    let suite = Dtls12CipherSuite::from_u16(params.suite);
     let resolver = Arc::new(OnePsk(params.psk_identity.clone(), params.psk_key.clone()));
     let mut b = Config::builder()
         .with_crypto_provider(provider())
@@ -150,8 +192,12 @@ fn config(params: &Params, client: bool) -> Result<Arc<Config>, String> {
         .dtls13_cipher_suites(&[])
         .mtu(params.mtu)
         .use_server_cookie(params.cookies)
+        .require_client_certificate(false)
+        .flight_start_rto(StdDuration::from_millis(params.retransmit_initial_ms))
+        .flight_retries(usize::from(params.max_retransmissions))
+        .handshake_timeout(StdDuration::from_millis(params.handshake_timeout_ms))
         .dangerously_set_rng_seed(params.seed);
-    if params.is_psk() {
+    if params.psk {
         b = if client {
             b.with_psk_client(params.psk_identity.clone(), resolver)
         } else {
@@ -191,12 +237,11 @@ pub struct DimplEndpoint {
 impl DimplEndpoint {
     fn new(params: &Params, client_of: Option<NodeId>, now: Instant) -> Result<Self, String> {
         if !supports(params) {
-            return Err(format!(
-                "dimpl adapter: suite {:#06x} not supported",
-                params.suite.0
-            ));
+            return Err(format!("dimpl adapter: {} not supported", params.suite_name));
         }
-        let config = config(params, client_of.is_some())?;
+        let mut rng = Some(ChaCha20Rng::seed_from_u64(params.seed));
+        // Building the config validates the provider, which draws random bytes.
+        let config = scoped_rng::with(&mut rng, || config(params, client_of.is_some()))?;
         Ok(DimplEndpoint {
             client_of,
             params: params.clone(),
@@ -206,11 +251,11 @@ impl DimplEndpoint {
             base: std::time::Instant::now(),
             origin: now,
             now,
-            rng: Some(ChaCha20Rng::seed_from_u64(params.seed)),
+            rng,
             out: VecDeque::new(),
             events: VecDeque::new(),
             buf: vec![0u8; 2048],
-            suite_name: params.suite.iana_name().unwrap_or("unknown").to_string(),
+            suite_name: params.suite_name.to_string(),
         })
     }
 
@@ -253,10 +298,16 @@ impl DimplEndpoint {
         let at = self.std_instant(now);
         let config = self.config.clone();
         let cert = DtlsCertificate {
-            certificate: self.params.cert_der.clone(),
-            private_key: self.params.key_der.clone(),
+            // A dimpl client needs a certificate object even though it never sends one here
+            // (no server asks for client authentication): it gets the simulator's test pair.
+            certificate: self.params.chain_der.first().cloned().unwrap_or_else(|| SERVER_CERT_DER.to_vec()),
+            private_key: if self.params.key_der.is_empty() {
+                SERVER_KEY_DER.to_vec()
+            } else {
+                self.params.key_der.clone()
+            },
         };
-        let psk = self.params.is_psk();
+        let psk = self.params.psk;
         Ok(scoped_rng::with(&mut self.rng, || {
             if psk {
                 Dtls::new_12_psk(config, at)
@@ -301,7 +352,7 @@ impl DimplEndpoint {
                         }
                     }
                     Output::PeerCert(der) => {
-                        if self.client_of.is_some() && der != self.params.trust_der.as_slice() {
+                        if self.client_of.is_some() && !self.params.trusts(der) {
                             failure = Some(
                                 "dimpl client: the server's certificate is not the pinned one".to_string(),
                             );
@@ -367,7 +418,13 @@ impl Endpoint for DimplEndpoint {
             }
         } else if !self.conns.contains_key(&from) {
             match self.instance(now) {
-                Ok(dtls) => {
+                Ok(mut dtls) => {
+                    // dimpl's server draws its random in its first handle_timeout (see
+                    // dtls12/server.rs); give it that call before the first packet.
+                    let at = self.std_instant(now);
+                    if scoped_rng::with(&mut self.rng, || dtls.handle_timeout(at)).is_err() {
+                        return;
+                    }
                     self.conns.insert(
                         from,
                         Conn {
@@ -466,12 +523,4 @@ impl Endpoint for DimplEndpoint {
         self.with_conn(peer, |d, _| d.close());
     }
 
-    fn records(&self, _peer: NodeId) -> RecordCounters {
-        // dimpl counts nothing it exposes; the simulator's data checks still apply.
-        RecordCounters::default()
-    }
-
-    fn accepted_protected_total(&self) -> u64 {
-        0
-    }
 }

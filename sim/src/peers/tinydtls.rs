@@ -21,20 +21,56 @@ use p256::elliptic_curve::sec1::ToSec1Point;
 use p256::pkcs8::DecodePrivateKey;
 
 use super::Params;
-use crate::endpoint::{AppEvent, CloseKind, Endpoint, NodeId, RecordCounters};
+use crate::endpoint::{AppEvent, CloseKind, Endpoint, NodeId};
+use crate::implementation::{Determinism, EndpointSpec, Implementation, Role as SimRole};
 
 /// Which tinydtls suite `params` asks for, if it has one.
 fn suite(params: &Params) -> Option<Suite> {
-    Suite::from_code(params.suite.0)
+    Suite::from_code(params.suite)
 }
 
-/// Whether tinydtls can play `params` against `peer_is_tinydtls` (ECDSA needs raw keys on
-/// both sides).
-pub fn supports(params: &Params, server: bool, peer_is_tinydtls: bool) -> bool {
-    let Some(s) = suite(params) else {
-        return false;
-    };
-    (!s.is_ecdsa() || peer_is_tinydtls) && (!server || params.cookies)
+/// The `tinydtls` implementation for the registry.
+#[derive(Debug)]
+pub struct TinyDtlsImpl;
+
+impl Implementation for TinyDtlsImpl {
+    fn name(&self) -> &'static str {
+        "tinydtls"
+    }
+
+    fn supports(&self, spec: &EndpointSpec, role: SimRole) -> Result<(), String> {
+        let p = Params::from_spec(spec);
+        let s = suite(&p).ok_or_else(|| format!("tinydtls does not support {}", p.suite_name))?;
+        if role == SimRole::Server && !p.cookies {
+            return Err("a tinydtls server always runs the cookie exchange".into());
+        }
+        if s.is_ecdsa() {
+            // Raw public keys (RFC 7250): the key is the simulator's certificate key. Usable
+            // only against another tinydtls endpoint; the pairing decides that, not the spec.
+            if role == SimRole::Server && p.key_der.is_empty() {
+                return Err("tinydtls server: no key".into());
+            }
+        }
+        Ok(())
+    }
+
+    fn client(
+        &self,
+        spec: &EndpointSpec,
+        _me: NodeId,
+        server: NodeId,
+        now: Instant,
+    ) -> Result<Box<dyn Endpoint>, String> {
+        Ok(Box::new(TinyDtlsEndpoint::client(&Params::from_spec(spec), server, now)?))
+    }
+
+    fn server(&self, spec: &EndpointSpec, _me: NodeId, now: Instant) -> Result<Box<dyn Endpoint>, String> {
+        Ok(Box::new(TinyDtlsEndpoint::server(&Params::from_spec(spec), now)?))
+    }
+
+    fn determinism(&self) -> Determinism {
+        Determinism::Full
+    }
 }
 
 /// The simulator's P-256 key (PKCS#8 DER) as tinydtls's raw key.
@@ -56,15 +92,39 @@ fn raw_key(pkcs8: &[u8]) -> Result<EcdsaKey, String> {
     Ok(key)
 }
 
+/// The P-256 point of a certificate's SubjectPublicKeyInfo, found by its fixed DER prefix
+/// (SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING 04 || x || y }): the raw
+/// key a tinydtls client pins for the trusted certificate.
+fn point_of_certificate(der: &[u8]) -> Result<([u8; 32], [u8; 32]), String> {
+    const SPKI_PREFIX: [u8; 27] = [
+        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
+        0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04,
+    ];
+    let at = der
+        .windows(SPKI_PREFIX.len())
+        .position(|w| w == SPKI_PREFIX)
+        .ok_or("trusted certificate has no P-256 public key")?;
+    let point = der
+        .get(at + SPKI_PREFIX.len()..at + SPKI_PREFIX.len() + 64)
+        .ok_or("truncated P-256 public key")?;
+    let mut x = [0u8; 32];
+    let mut y = [0u8; 32];
+    x.copy_from_slice(&point[..32]);
+    y.copy_from_slice(&point[32..]);
+    Ok((x, y))
+}
+
 fn config(params: &Params, role: Role) -> Result<Config, String> {
-    let s = suite(params).ok_or_else(|| format!("tinydtls: suite {:#06x} not supported", params.suite.0))?;
+    let s = suite(params).ok_or_else(|| format!("tinydtls does not support {}", params.suite_name))?;
     let mut c = Config::psk(role, &params.psk_identity, &params.psk_key, params.seed);
     c.suites = vec![s];
     if s.is_ecdsa() {
-        let key = raw_key(&params.key_der)?;
         match role {
-            Role::Server => c.ecdsa = Some(key),
-            Role::Client => c.peer_public_key = Some((key.public_x, key.public_y)),
+            Role::Server => c.ecdsa = Some(raw_key(&params.key_der)?),
+            Role::Client => {
+                let cert = params.trust_der.first().ok_or("tinydtls client: nothing trusted")?;
+                c.peer_public_key = Some(point_of_certificate(cert)?);
+            }
         }
     }
     Ok(c)
@@ -159,11 +219,4 @@ impl Endpoint for TinyDtlsEndpoint {
         self.inner.close(now.as_millis(), peer);
     }
 
-    fn records(&self, _peer: NodeId) -> RecordCounters {
-        RecordCounters::default()
-    }
-
-    fn accepted_protected_total(&self) -> u64 {
-        0
-    }
 }
