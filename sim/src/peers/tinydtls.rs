@@ -73,9 +73,12 @@ impl Implementation for TinyDtlsImpl {
     }
 }
 
-/// The simulator's P-256 key (PKCS#8 DER) as tinydtls's raw key.
+/// The simulator's P-256 key (SEC1 or PKCS#8 DER) as tinydtls's raw key.
 fn raw_key(pkcs8: &[u8]) -> Result<EcdsaKey, String> {
-    let secret = p256::SecretKey::from_pkcs8_der(pkcs8).map_err(|e| format!("server key: {e}"))?;
+    // The simulator's key file is SEC1 (`EC PRIVATE KEY`); PKCS#8 is accepted too.
+    let secret = p256::SecretKey::from_pkcs8_der(pkcs8)
+        .or_else(|_| p256::SecretKey::from_sec1_der(pkcs8))
+        .map_err(|e| format!("server key: {e}"))?;
     let point = secret.public_key().to_sec1_point(false);
     let bytes = point.as_bytes();
     if bytes.len() != 65 {
