@@ -40,8 +40,10 @@ fn dimpl_runs_are_reproducible() {
 #[test]
 fn pairings_with_dimpl_under_20_percent_loss() {
     for (c, s) in [("dimpl", "ours"), ("ours", "dimpl"), ("dimpl", "dimpl")] {
-        sweep(&format!("{c} client vs {s} server, PSK-CCM_8, 20% loss"), LOSSY_RUNS, |seed| {
-            lossy(c, s, PSK, seed)
-        });
+        sweep(
+            &format!("{c} client vs {s} server, PSK-CCM_8, 20% loss"),
+            LOSSY_RUNS,
+            |seed| lossy(c, s, PSK, seed),
+        );
     }
 }

@@ -26,7 +26,12 @@ fn ours_client_tinydtls_server_clean() {
 fn tinydtls_against_itself_clean() {
     assert_passes(&clean("tinydtls", "tinydtls", PSK, 1));
     // Raw public keys on both sides (RFC 7250): the simulator's certificate key.
-    assert_passes(&clean("tinydtls", "tinydtls", SuiteId::ECDHE_ECDSA_WITH_AES_128_CCM_8, 1));
+    assert_passes(&clean(
+        "tinydtls",
+        "tinydtls",
+        SuiteId::ECDHE_ECDSA_WITH_AES_128_CCM_8,
+        1,
+    ));
 }
 
 #[test]
@@ -60,9 +65,15 @@ fn tinydtls_runs_are_reproducible() {
 
 #[test]
 fn pairings_with_tinydtls_under_20_percent_loss() {
-    for (c, s) in [("ours", "tinydtls"), ("tinydtls", "tinydtls"), ("tinydtls", "ours")] {
-        sweep(&format!("{c} client vs {s} server, PSK-CCM_8, 20% loss"), LOSSY_RUNS, |seed| {
-            lossy(c, s, PSK, seed)
-        });
+    for (c, s) in [
+        ("ours", "tinydtls"),
+        ("tinydtls", "tinydtls"),
+        ("tinydtls", "ours"),
+    ] {
+        sweep(
+            &format!("{c} client vs {s} server, PSK-CCM_8, 20% loss"),
+            LOSSY_RUNS,
+            |seed| lossy(c, s, PSK, seed),
+        );
     }
 }

@@ -116,8 +116,11 @@ pub fn dtls_get_timeout(ssl: &SslRef) -> Option<Duration> {
 }
 
 /// `DTLSv1_handle_timeout`: retransmits if the timer has expired. Returns OpenSSL's result
-/// (1: retransmitted, 0: nothing due, -1: error such as too many timeouts).
-pub fn dtls_handle_timeout(ssl: &mut SslRef) -> i32 {
-    // SAFETY: `ssl` is a live SSL object exclusively borrowed for the call.
+/// (1: retransmitted, 0: nothing due, -1: error such as too many timeouts). Takes `&SslRef`
+/// because that is all an `SslStream` lends; the SSL object is C state the `openssl` crate
+/// treats as interior-mutable, and nothing else touches it during the call.
+pub fn dtls_handle_timeout(ssl: &SslRef) -> i32 {
+    // SAFETY: `ssl` is a live SSL object; the call is on this thread, with no other borrow
+    // of the object in use while it runs.
     unsafe { ffi::SSL_ctrl(ssl.as_ptr(), DTLS_CTRL_HANDLE_TIMEOUT, 0, std::ptr::null_mut()) as i32 }
 }

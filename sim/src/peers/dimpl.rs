@@ -61,7 +61,10 @@ impl Implementation for Dimpl {
     fn supports(&self, spec: &EndpointSpec, role: Role) -> Result<(), String> {
         let p = Params::from_spec(spec);
         if !supports(&p) {
-            return Err(format!("dimpl supports TLS_PSK_WITH_AES_128_CCM_8 and TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, not {}", p.suite_name));
+            return Err(format!(
+                "dimpl supports TLS_PSK_WITH_AES_128_CCM_8 and TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, not {}",
+                p.suite_name
+            ));
         }
         if !p.psk && role == Role::Server && p.chain_der.is_empty() {
             return Err("dimpl server: no certificate".into());
@@ -76,7 +79,11 @@ impl Implementation for Dimpl {
         server: NodeId,
         now: Instant,
     ) -> Result<Box<dyn Endpoint>, String> {
-        Ok(Box::new(DimplEndpoint::client(&Params::from_spec(spec), server, now)?))
+        Ok(Box::new(DimplEndpoint::client(
+            &Params::from_spec(spec),
+            server,
+            now,
+        )?))
     }
 
     fn server(&self, spec: &EndpointSpec, _me: NodeId, now: Instant) -> Result<Box<dyn Endpoint>, String> {
@@ -300,7 +307,12 @@ impl DimplEndpoint {
         let cert = DtlsCertificate {
             // A dimpl client needs a certificate object even though it never sends one here
             // (no server asks for client authentication): it gets the simulator's test pair.
-            certificate: self.params.chain_der.first().cloned().unwrap_or_else(|| SERVER_CERT_DER.to_vec()),
+            certificate: self
+                .params
+                .chain_der
+                .first()
+                .cloned()
+                .unwrap_or_else(|| SERVER_CERT_DER.to_vec()),
             private_key: if self.params.key_der.is_empty() {
                 SERVER_KEY_DER.to_vec()
             } else {
@@ -522,5 +534,4 @@ impl Endpoint for DimplEndpoint {
         }
         self.with_conn(peer, |d, _| d.close());
     }
-
 }

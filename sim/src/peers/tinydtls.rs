@@ -61,7 +61,11 @@ impl Implementation for TinyDtlsImpl {
         server: NodeId,
         now: Instant,
     ) -> Result<Box<dyn Endpoint>, String> {
-        Ok(Box::new(TinyDtlsEndpoint::client(&Params::from_spec(spec), server, now)?))
+        Ok(Box::new(TinyDtlsEndpoint::client(
+            &Params::from_spec(spec),
+            server,
+            now,
+        )?))
     }
 
     fn server(&self, spec: &EndpointSpec, _me: NodeId, now: Instant) -> Result<Box<dyn Endpoint>, String> {
@@ -100,8 +104,8 @@ fn raw_key(pkcs8: &[u8]) -> Result<EcdsaKey, String> {
 /// key a tinydtls client pins for the trusted certificate.
 fn point_of_certificate(der: &[u8]) -> Result<([u8; 32], [u8; 32]), String> {
     const SPKI_PREFIX: [u8; 27] = [
-        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
-        0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04,
+        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86,
+        0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04,
     ];
     let at = der
         .windows(SPKI_PREFIX.len())
@@ -125,7 +129,10 @@ fn config(params: &Params, role: Role) -> Result<Config, String> {
         match role {
             Role::Server => c.ecdsa = Some(raw_key(&params.key_der)?),
             Role::Client => {
-                let cert = params.trust_der.first().ok_or("tinydtls client: nothing trusted")?;
+                let cert = params
+                    .trust_der
+                    .first()
+                    .ok_or("tinydtls client: nothing trusted")?;
                 c.peer_public_key = Some(point_of_certificate(cert)?);
             }
         }
@@ -221,5 +228,4 @@ impl Endpoint for TinyDtlsEndpoint {
     fn close(&mut self, now: Instant, peer: NodeId) {
         self.inner.close(now.as_millis(), peer);
     }
-
 }
