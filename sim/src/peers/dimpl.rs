@@ -356,35 +356,26 @@ impl DimplEndpoint {
                         conn.deadline = Some(self.virtual_instant(t));
                         return;
                     }
-                    Output::Connected => {
-                        if !conn.connected && !conn.closed {
-                            conn.connected = true;
-                            self.events
-                                .push_back((peer, AppEvent::Connected(self.suite_name.clone())));
-                        }
+                    Output::Connected if !conn.connected && !conn.closed => {
+                        conn.connected = true;
+                        self.events
+                            .push_back((peer, AppEvent::Connected(self.suite_name.clone())));
                     }
-                    Output::PeerCert(der) => {
-                        if self.client_of.is_some() && !self.params.trusts(der) {
-                            failure = Some(
-                                "dimpl client: the server's certificate is not the pinned one".to_string(),
-                            );
-                        }
+                    Output::PeerCert(der) if self.client_of.is_some() && !self.params.trusts(der) => {
+                        failure =
+                            Some("dimpl client: the server's certificate is not the pinned one".to_string());
                     }
-                    Output::ApplicationData(d) => {
-                        if !conn.closed {
-                            self.events.push_back((peer, AppEvent::Data(d.to_vec())));
-                        }
+                    Output::ApplicationData(d) if !conn.closed => {
+                        self.events.push_back((peer, AppEvent::Data(d.to_vec())));
                     }
-                    Output::CloseNotify => {
-                        if !conn.closed {
-                            conn.closed = true;
-                            let kind = if conn.closing_at.is_some() {
-                                CloseKind::Graceful
-                            } else {
-                                CloseKind::PeerClosed
-                            };
-                            self.events.push_back((peer, AppEvent::Closed(kind)));
-                        }
+                    Output::CloseNotify if !conn.closed => {
+                        conn.closed = true;
+                        let kind = if conn.closing_at.is_some() {
+                            CloseKind::Graceful
+                        } else {
+                            CloseKind::PeerClosed
+                        };
+                        self.events.push_back((peer, AppEvent::Closed(kind)));
                     }
                     _ => {}
                 }

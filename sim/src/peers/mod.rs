@@ -19,6 +19,8 @@ pub mod tinydtls;
 use crate::implementation::{EndpointSpec, Implementation, SuiteAuth};
 
 /// The adapters compiled into this build, in the order reports list them.
+// One push per compiled-in adapter, each behind its feature.
+#[allow(clippy::vec_init_then_push)]
 pub fn implementations() -> Vec<Box<dyn Implementation>> {
     #[allow(unused_mut)]
     let mut all: Vec<Box<dyn Implementation>> = Vec::new();

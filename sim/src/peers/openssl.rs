@@ -193,7 +193,7 @@ fn context(params: &Params, client: bool) -> Result<SslContext, String> {
             // the trusted certificates, at every depth OpenSSL asks about.
             ctx.current_cert()
                 .and_then(|c| c.to_der().ok())
-                .is_some_and(|der| trust.iter().any(|t| *t == der))
+                .is_some_and(|der| trust.contains(&der))
         });
     } else {
         let leaf = params.chain_der.first().ok_or("no certificate")?;
