@@ -5,12 +5,14 @@
 //!   the socket's read timeout taken from the engine's `poll_timeout`;
 //! - [`peer`]: starts a command-line peer (`openssl s_server`, `gnutls-cli`, ...) with piped
 //!   stdin/stdout, kills it on drop, and waits for it to bind its UDP port;
+//! - [`coap`]: just enough CoAP to talk to libcoap over DTLS;
 //! - [`fixtures`]: the test certificate, key and PSK shared with the engine's own tests;
 //! - [`catalogue`]: the RFC requirement catalogue (`conformance/catalogue/*.toml`), its
 //!   rules, the test finder and the coverage table of `conformance/README.md`;
 //! - [`OsRng`]: the engine's [`SecureRandom`] backed by the operating system.
 
 pub mod catalogue;
+pub mod coap;
 pub mod fixtures;
 pub mod peer;
 pub mod udp;

@@ -6,7 +6,7 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use dtls::wire::CipherSuite;
+use dtls_sim::implementation::SuiteId;
 use dtls_sim::RunSpec;
 use dtls_sim::classify::MESSAGE_NAMES;
 use dtls_sim::faults::Fault;
@@ -102,10 +102,10 @@ fn fault(c: FaultChoice) -> Fault {
 fuzz_target!(|input: Input| {
     // ECDHE runs real P-256 arithmetic; offer it rarely so executions stay fast.
     let suite = match input.suite % 16 {
-        0 => CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        1..=5 => CipherSuite::TLS_PSK_WITH_AES_128_GCM_SHA256,
-        6..=9 => CipherSuite::TLS_PSK_WITH_AES_128_CBC_SHA256,
-        _ => CipherSuite::TLS_PSK_WITH_AES_128_CCM_8,
+        0 => SuiteId::ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        1..=5 => SuiteId::PSK_WITH_AES_128_GCM_SHA256,
+        6..=9 => SuiteId::PSK_WITH_AES_128_CBC_SHA256,
+        _ => SuiteId::PSK_WITH_AES_128_CCM_8,
     };
     let mut spec = RunSpec::perfect();
     spec.seed = input.seed;

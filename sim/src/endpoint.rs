@@ -1,20 +1,12 @@
-//! The one trait the simulator drives endpoints through, and its adapters for our engine.
+//! The one trait the simulator drives endpoints through, and the plain values it exchanges.
 //!
 //! The simulator never names a DTLS type: it moves datagrams, time and application requests
-//! through [`Endpoint`], so an adapter for another implementation (OpenSSL, dimpl, ...) can be
-//! added beside [`DtlsClient`] and [`DtlsServer`] without touching the network or the faults.
+//! through [`Endpoint`]. Endpoints are built by an
+//! [`Implementation`](crate::implementation::Implementation) (ours in [`crate::ours`], other
+//! implementations' adapters in `sim/src/peers/`), so the network, the faults, the workload
+//! and the oracle work unchanged with any of them.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
-use dtls::config::{CertifiedKey, ClientConfig, Limits, PinnedCertificates, Psk, PskTable, ServerConfig};
-use dtls::crypto::rustcrypto::RustCrypto;
-use dtls::crypto::{CryptoProvider, SignatureScheme};
-use dtls::record::RecordStats;
-use dtls::wire::CipherSuite;
-use dtls::{Client, CloseReason, Event, Instant, Server};
-
-use crate::rng::EngineRng;
+pub use dtls::Instant;
 
 /// Address of a node in the simulated network.
 pub type NodeId = u16;
@@ -67,22 +59,6 @@ pub const RECORD_DROP_REASONS: [&str; 7] = [
 ];
 
 impl RecordCounters {
-    fn from_stats(s: &RecordStats) -> Self {
-        RecordCounters {
-            accepted: s.accepted,
-            accepted_protected: s.accepted_protected,
-            dropped: [
-                s.malformed,
-                s.too_large,
-                s.unknown_epoch,
-                s.future_epoch,
-                s.too_short,
-                s.bad_mac,
-                s.replayed,
-            ],
-        }
-    }
-
     /// Adds `other` into `self`.
     pub fn add(&mut self, other: &RecordCounters) {
         self.accepted += other.accepted;
@@ -111,203 +87,17 @@ pub trait Endpoint {
     /// Starts a graceful close of the connection with `peer`.
     fn close(&mut self, now: Instant, peer: NodeId);
     /// Record counters for the connection with `peer` (the last known values once it is gone).
-    fn records(&self, peer: NodeId) -> RecordCounters;
+    /// Implementations that do not expose counters keep the default (all zero): reports then
+    /// show no endpoint drops for them.
+    fn records(&self, peer: NodeId) -> RecordCounters {
+        let _ = peer;
+        RecordCounters::default()
+    }
     /// Protected records this endpoint has ever accepted, over all its connections, live or
     /// gone: the replay check compares it before and after one datagram, so it must never move
-    /// because a connection was replaced or forgotten.
-    fn accepted_protected_total(&self) -> u64;
-}
-
-fn close_kind(reason: CloseReason) -> CloseKind {
-    match reason {
-        CloseReason::Graceful => CloseKind::Graceful,
-        CloseReason::PeerClosed => CloseKind::PeerClosed,
-        CloseReason::CloseFailed => CloseKind::Unconfirmed,
-        CloseReason::Error(e) => CloseKind::Error(e.to_string()),
-    }
-}
-
-fn app_event(e: Event) -> AppEvent {
-    match e {
-        Event::Connected { suite, .. } => AppEvent::Connected(
-            suite
-                .iana_name()
-                .map_or_else(|| format!("{:#06x}", suite.0), str::to_string),
-        ),
-        Event::Data(d) => AppEvent::Data(d),
-        Event::Closed(r) => AppEvent::Closed(close_kind(r)),
-    }
-}
-
-/// Our engine's client, talking to one server node.
-#[derive(Debug)]
-pub struct DtlsClient {
-    client: Client,
-    server: NodeId,
-}
-
-impl DtlsClient {
-    /// A client that will talk to `server`; its first flight is queued at `now`.
-    pub fn new(
-        config: Arc<ClientConfig>,
-        rng: EngineRng,
-        now: Instant,
-        server: NodeId,
-    ) -> Result<Self, String> {
-        let client = Client::new(config, Box::new(rng), now).map_err(|e| e.to_string())?;
-        Ok(DtlsClient { client, server })
-    }
-}
-
-impl Endpoint for DtlsClient {
-    fn handle_datagram(&mut self, now: Instant, from: NodeId, datagram: &[u8]) {
-        // A client socket connected to its server ignores other sources, as a real one would.
-        if from == self.server {
-            self.client.handle_datagram(now, datagram);
-        }
-    }
-    fn handle_timeout(&mut self, now: Instant) {
-        self.client.handle_timeout(now);
-    }
-    fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<(NodeId, usize)> {
-        self.client.poll_transmit(buf).map(|n| (self.server, n))
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        self.client.poll_timeout()
-    }
-    fn poll_event(&mut self) -> Option<(NodeId, AppEvent)> {
-        self.client.poll_event().map(|e| (self.server, app_event(e)))
-    }
-    fn send(&mut self, _to: NodeId, data: &[u8]) -> Result<(), String> {
-        self.client.send(data).map_err(|e| e.to_string())
-    }
-    fn close(&mut self, now: Instant, _peer: NodeId) {
-        self.client.close(now);
-    }
-    fn records(&self, _peer: NodeId) -> RecordCounters {
-        RecordCounters::from_stats(self.client.record_stats())
-    }
-    fn accepted_protected_total(&self) -> u64 {
-        self.client.record_stats().accepted_protected
-    }
-}
-
-/// Our engine's server: one port, any number of client nodes.
-#[derive(Debug)]
-pub struct DtlsServer {
-    server: Server<NodeId>,
-    /// Last seen counters per peer: the server forgets a session when it closes.
-    last: BTreeMap<NodeId, RecordCounters>,
-}
-
-impl DtlsServer {
-    /// A server with no sessions.
-    pub fn new(config: Arc<ServerConfig>, rng: EngineRng) -> Result<Self, String> {
-        let server = Server::new(config, Box::new(rng)).map_err(|e| e.to_string())?;
-        Ok(DtlsServer {
-            server,
-            last: BTreeMap::new(),
-        })
-    }
-
-    fn snapshot(&mut self, peer: NodeId) {
-        if let Some(s) = self.server.record_stats(&peer) {
-            let now = RecordCounters::from_stats(&s);
-            let entry = self.last.entry(peer).or_default();
-            // A replaced session (reconnect) starts counting again from zero; keep the larger
-            // totals so counters never go backwards in reports.
-            if now.accepted >= entry.accepted {
-                *entry = now;
-            }
-        }
-    }
-}
-
-impl Endpoint for DtlsServer {
-    fn handle_datagram(&mut self, now: Instant, from: NodeId, datagram: &[u8]) {
-        self.server.handle_datagram(now, from, datagram);
-        self.snapshot(from);
-    }
-    fn handle_timeout(&mut self, now: Instant) {
-        self.server.handle_timeout(now);
-    }
-    fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<(NodeId, usize)> {
-        self.server.poll_transmit(buf)
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        self.server.poll_timeout()
-    }
-    fn poll_event(&mut self) -> Option<(NodeId, AppEvent)> {
-        self.server.poll_event().map(|(a, e)| (a, app_event(e)))
-    }
-    fn send(&mut self, to: NodeId, data: &[u8]) -> Result<(), String> {
-        let r = self.server.send(&to, data).map_err(|e| e.to_string());
-        self.snapshot(to);
-        r
-    }
-    fn close(&mut self, now: Instant, peer: NodeId) {
-        self.server.close(now, &peer);
-    }
-    fn records(&self, peer: NodeId) -> RecordCounters {
-        self.server
-            .record_stats(&peer)
-            .map(|s| RecordCounters::from_stats(&s))
-            .or_else(|| self.last.get(&peer).copied())
-            .unwrap_or_default()
-    }
-    fn accepted_protected_total(&self) -> u64 {
-        self.server.total_record_stats().accepted_protected
-    }
-}
-
-/// The server certificate used by certificate suites in the simulator (self-signed P-256).
-pub const SERVER_CERT_DER: &[u8] = include_bytes!("../data/server.crt.der");
-/// Its private key (PKCS#8 DER).
-pub const SERVER_KEY_DER: &[u8] = include_bytes!("../data/server.key.der");
-/// The PSK identity the simulated client uses.
-pub const PSK_IDENTITY: &[u8] = b"sim-device";
-/// The PSK itself (a fixed test key).
-pub const PSK_KEY: &[u8] = &[0x5a; 16];
-
-/// Configurations for both sides of a simulated run, built once and shared by many runs.
-#[derive(Debug, Clone)]
-pub struct Configs {
-    /// The client side.
-    pub client: Arc<ClientConfig>,
-    /// The server side.
-    pub server: Arc<ServerConfig>,
-}
-
-impl Configs {
-    /// Client and server offering exactly `suite`, with the given MTU, cookie setting and
-    /// limits.
-    pub fn new(suite: CipherSuite, cookies: bool, mtu: usize, limits: Limits) -> Result<Self, String> {
-        let provider: Arc<dyn CryptoProvider + Send + Sync> = Arc::new(RustCrypto);
-        let psk = Psk::new(PSK_IDENTITY, PSK_KEY).map_err(|e| e.to_string())?;
-        let mut c = ClientConfig::new(provider.clone());
-        c.common.cipher_suites = vec![suite];
-        c.common.mtu = mtu;
-        c.common.limits = limits;
-        c.psk = Some(psk.clone());
-        c.verifier = Some(Arc::new(PinnedCertificates {
-            leaves: vec![SERVER_CERT_DER.to_vec()],
-        }));
-        let mut s = ServerConfig::new(provider.clone());
-        s.common.cipher_suites = vec![suite];
-        s.common.mtu = mtu;
-        s.common.limits = limits;
-        s.cookies = cookies;
-        s.psk_store = Some(Arc::new(PskTable::new().with(psk)));
-        let key = provider
-            .signing_key(SignatureScheme::EcdsaP256Sha256, SERVER_KEY_DER)
-            .map_err(|e| format!("loading the server key: {e}"))?;
-        s.certificate = Some(Arc::new(CertifiedKey {
-            chain: vec![SERVER_CERT_DER.to_vec()],
-            key,
-        }));
-        Ok(Configs {
-            client: Arc::new(c),
-            server: Arc::new(s),
-        })
+    /// because a connection was replaced or forgotten. `None` (the default) when the
+    /// implementation cannot tell; the oracle then judges replays by the data delivered only.
+    fn accepted_protected_total(&self) -> Option<u64> {
+        None
     }
 }

@@ -5,7 +5,10 @@
 //! profile: the engines draw their randomness from ChaCha20 streams derived from the seed,
 //! every link direction has its own stream, and time is virtual. Modules:
 //!
-//! - [`endpoint`]: the [`endpoint::Endpoint`] trait and the adapters for our client and server;
+//! - [`implementation`]: the framework seam: [`implementation::EndpointSpec`], the
+//!   [`implementation::Implementation`] factory trait and the registry;
+//! - [`endpoint`]: the [`endpoint::Endpoint`] trait every implementation's endpoints offer;
+//! - [`ours`]: our engine behind that seam; [`peers`]: other implementations' adapters;
 //! - [`queue`]: the virtual clock's event queue;
 //! - [`link`]: the random fault model of a link direction;
 //! - [`faults`]: targeted faults (drop, delay, reorder, inject);
@@ -21,8 +24,11 @@ pub mod classify;
 pub mod endpoint;
 pub mod explore;
 pub mod faults;
+pub mod implementation;
 pub mod link;
+pub mod ours;
 pub mod pcap;
+pub mod peers;
 pub mod queue;
 pub mod rng;
 pub mod scenario;

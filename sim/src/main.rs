@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use dtls_sim::explore::{self, Family};
 use dtls_sim::faults::Fault;
+use dtls_sim::implementation::{self, Determinism};
 use dtls_sim::link::{GilbertElliott, LinkProfile, Partition};
 use dtls_sim::scenario::{self, Direction, RunSpec};
 use dtls_sim::sim::{self, failure_report};
@@ -30,6 +31,15 @@ Without any link flag the link is the built-in default (20% loss each way, 20 ms
 jitter, 5% duplication); any link flag, or --scenario, starts from a perfect 20 ms link instead."
 )]
 struct Args {
+    /// Implementation of the client nodes (see --list-implementations).
+    #[arg(long, default_value = "ours", value_name = "NAME")]
+    client: String,
+    /// Implementation of the server node (see --list-implementations).
+    #[arg(long, default_value = "ours", value_name = "NAME")]
+    server: String,
+    /// List the registered implementations and their determinism.
+    #[arg(long)]
+    list_implementations: bool,
     /// Cipher suite: IANA name or psk-ccm8, psk-gcm, ecdhe-ecdsa-gcm, ecdhe-ecdsa-ccm8.
     #[arg(long, default_value = "TLS_PSK_WITH_AES_128_CCM_8")]
     suite: String,
@@ -105,6 +115,9 @@ struct Args {
     /// Longest handshake the server allows, in seconds (engine default 200).
     #[arg(long)]
     handshake_timeout: Option<u64>,
+    /// Extended master secret (RFC 7627): require it from the peer, or only offer it.
+    #[arg(long, value_parser = ["require", "offer"], default_value = "require")]
+    ems: String,
     /// Virtual time limit of a run, in seconds.
     #[arg(long, default_value_t = 1200)]
     time_limit: u64,
@@ -159,6 +172,9 @@ fn probability(name: &str, v: Option<f64>) -> Result<Option<f64>, String> {
 /// Builds the base spec and the exhaustive families from the flags.
 fn spec_from(args: &Args) -> Result<(RunSpec, Vec<Family>), String> {
     let mut spec = RunSpec {
+        client_impl: implementation::find(&args.client)?.name().to_string(),
+        server_impl: implementation::find(&args.server)?.name().to_string(),
+        require_ems: args.ems == "require",
         suite: scenario::parse_suite(&args.suite)?,
         cookies: !(args.no_cookie || args.cookie.as_deref() == Some("off")),
         mtu: args.mtu,
@@ -470,11 +486,36 @@ fn sweep_seeds(
     Ok(summary.failed == 0)
 }
 
+fn list_implementations() {
+    println!("registered implementations (--client NAME, --server NAME):");
+    for i in implementation::registry() {
+        let d = match i.determinism() {
+            Determinism::Full => "deterministic".to_string(),
+            Determinism::Caveat(c) => format!("determinism caveat: {c}"),
+        };
+        println!("  {:<10} {d}", i.name());
+    }
+}
+
+/// States, before any result, what keeps runs with these implementations from being exact
+/// replays (stderr, so that snapshots of the output stay stable).
+fn print_caveats(spec: &RunSpec) -> Result<(), String> {
+    for c in sim::pairing_for(spec)?.caveats() {
+        eprintln!("determinism caveat: {c}");
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let threads = args.threads.unwrap_or_else(sweep::default_threads).max(1);
     let result = (|| -> Result<bool, String> {
+        if args.list_implementations {
+            list_implementations();
+            return Ok(true);
+        }
         let (spec, families) = spec_from(&args)?;
+        print_caveats(&spec)?;
         if args.list_scenarios {
             list_scenarios(&spec)?;
             return Ok(true);

@@ -80,6 +80,12 @@ impl EngineRng {
     pub fn new(seed: u64, label: &str) -> Self {
         EngineRng(ChaCha20Rng::seed_from_u64(stream_seed(seed, label)))
     }
+
+    /// The engine stream whose seed was already derived with [`stream_seed`] (what an
+    /// [`EndpointSpec`](crate::implementation::EndpointSpec) carries).
+    pub fn from_stream_seed(seed: u64) -> Self {
+        EngineRng(ChaCha20Rng::seed_from_u64(seed))
+    }
 }
 
 impl SecureRandom for EngineRng {

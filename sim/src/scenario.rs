@@ -1,14 +1,19 @@
-//! What one run is: the seed, the endpoints' settings, the link profile and the targeted
-//! faults ([`RunSpec`]), and the one-line command that replays it exactly.
+//! What one run is: the implementations on each side, the seed, the endpoints' settings, the
+//! link profile and the targeted faults ([`RunSpec`]), and the one-line command that replays
+//! it exactly.
 
 use std::fmt::Write as _;
 
-use dtls::Duration;
-use dtls::config::Limits;
-use dtls::wire::CipherSuite;
-
 use crate::faults::Fault;
+use crate::implementation::{
+    CertSpec, EndpointSpec, PSK_IDENTITY, PSK_KEY, PskSpec, RetransmitSpec, Role, SERVER_CERT_DER,
+    SERVER_KEY_DER, SuiteId,
+};
 use crate::link::{LinkProfile, Partition};
+use crate::rng::stream_seed;
+
+/// The implementation both sides use unless told otherwise.
+pub const OURS: &str = "ours";
 
 /// Which way a partition cuts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,10 +29,14 @@ pub enum Direction {
 /// Everything that determines a run. Same spec, same trace, byte for byte.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSpec {
+    /// The implementation of the client nodes (a name in the registry).
+    pub client_impl: String,
+    /// The implementation of the server node.
+    pub server_impl: String,
     /// The run seed: engine randomness and every link decision derive from it.
     pub seed: u64,
     /// The one suite both sides offer.
-    pub suite: CipherSuite,
+    pub suite: SuiteId,
     /// HelloVerifyRequest cookies on the server.
     pub cookies: bool,
     /// Path MTU configured in both endpoints.
@@ -44,10 +53,12 @@ pub struct RunSpec {
     pub partitions: Vec<(Partition, Direction)>,
     /// Targeted faults.
     pub faults: Vec<Fault>,
-    /// Override of `Limits::max_retransmissions`.
+    /// Override of [`RetransmitSpec::max_retransmissions`].
     pub max_retransmissions: Option<u8>,
-    /// Override of `Limits::handshake_timeout`, in seconds.
+    /// Override of [`RetransmitSpec::handshake_timeout_ms`], in seconds.
     pub handshake_timeout_s: Option<u64>,
+    /// Whether both sides require the extended master secret (RFC 7627).
+    pub require_ems: bool,
     /// Virtual time after which the run fails, in ms.
     pub time_limit_ms: u64,
     /// Record a trace.
@@ -57,7 +68,7 @@ pub struct RunSpec {
 }
 
 /// The suite of the built-in default run.
-pub const DEFAULT_SUITE: CipherSuite = CipherSuite::TLS_PSK_WITH_AES_128_CCM_8;
+pub const DEFAULT_SUITE: SuiteId = SuiteId::PSK_WITH_AES_128_CCM_8;
 
 /// The built-in default link: 20% loss each way, 20 ms latency with up to 30 ms of jitter
 /// (so datagrams sent together get reordered), 5% duplication.
@@ -74,6 +85,8 @@ impl Default for RunSpec {
     /// The built-in default run: PSK with AES-128-CCM_8, cookies on, over the default link.
     fn default() -> Self {
         RunSpec {
+            client_impl: OURS.to_string(),
+            server_impl: OURS.to_string(),
             seed: 1,
             suite: DEFAULT_SUITE,
             cookies: true,
@@ -86,6 +99,7 @@ impl Default for RunSpec {
             faults: Vec::new(),
             max_retransmissions: None,
             handshake_timeout_s: None,
+            require_ems: true,
             time_limit_ms: 1_200_000,
             trace: false,
             capture: false,
@@ -94,37 +108,13 @@ impl Default for RunSpec {
 }
 
 /// Suites the simulator knows by short name as well as by IANA name.
-pub fn parse_suite(s: &str) -> Result<CipherSuite, String> {
-    let short = match s.to_ascii_lowercase().as_str() {
-        "psk-ccm8" | "psk-ccm_8" => Some(CipherSuite::TLS_PSK_WITH_AES_128_CCM_8),
-        "psk-gcm" => Some(CipherSuite::TLS_PSK_WITH_AES_128_GCM_SHA256),
-        "ecdhe-ecdsa-gcm" | "ecdhe-gcm" => Some(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256),
-        "ecdhe-ecdsa-ccm8" | "ecdhe-ccm8" => Some(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8),
-        _ => None,
-    };
-    if let Some(s) = short {
-        return Ok(s);
-    }
-    dtls::suite::SUPPORTED
-        .iter()
-        .map(|p| p.suite)
-        .find(|c| c.iana_name().is_some_and(|n| n.eq_ignore_ascii_case(s)))
-        .ok_or_else(|| {
-            let names: Vec<&str> = dtls::suite::SUPPORTED
-                .iter()
-                .filter_map(|p| p.suite.iana_name())
-                .collect();
-            format!(
-                "unknown or unsupported suite {s:?}; supported: {}",
-                names.join(", ")
-            )
-        })
+pub fn parse_suite(s: &str) -> Result<SuiteId, String> {
+    SuiteId::parse(s)
 }
 
-/// The IANA name of a suite (or its hex code).
-pub fn suite_name(s: CipherSuite) -> String {
-    s.iana_name()
-        .map_or_else(|| format!("{:#06x}", s.0), str::to_string)
+/// The IANA name of a suite.
+pub fn suite_name(s: SuiteId) -> String {
+    s.name.to_string()
 }
 
 impl RunSpec {
@@ -136,16 +126,56 @@ impl RunSpec {
         }
     }
 
-    /// The engine limits this run uses.
-    pub fn limits(&self) -> Limits {
-        let mut l = Limits::DEFAULT;
+    /// The retransmission schedule both sides are asked to use.
+    pub fn retransmit(&self) -> RetransmitSpec {
+        let mut r = RetransmitSpec::DEFAULT;
         if let Some(n) = self.max_retransmissions {
-            l.max_retransmissions = n;
+            r.max_retransmissions = n;
         }
         if let Some(s) = self.handshake_timeout_s {
-            l.handshake_timeout = Duration::from_secs(s);
+            r.handshake_timeout_ms = s.saturating_mul(1000);
         }
-        l
+        r
+    }
+
+    /// What this run asks of the endpoint playing `role`, whose randomness is the stream
+    /// named `rng_label` of the run seed (`engine s`, `engine c1`, ...). Both sides get every
+    /// credential the simulator has (the PSK, the server certificate as key or trust anchor);
+    /// the suite decides which is used.
+    pub fn endpoint_spec(&self, role: Role, rng_label: &str) -> EndpointSpec {
+        let (credentials, trust_der) = match role {
+            Role::Server => (
+                Some(CertSpec {
+                    chain_der: vec![SERVER_CERT_DER.to_vec()],
+                    key_pkcs8_der: SERVER_KEY_DER.to_vec(),
+                }),
+                Vec::new(),
+            ),
+            Role::Client => (None, vec![SERVER_CERT_DER.to_vec()]),
+        };
+        EndpointSpec {
+            suite: self.suite,
+            psk: Some(PskSpec {
+                identity: PSK_IDENTITY.to_vec(),
+                key: PSK_KEY.to_vec(),
+            }),
+            credentials,
+            trust_der,
+            server_name: None,
+            cookies: self.cookies,
+            mtu: self.mtu,
+            require_extended_master_secret: self.require_ems,
+            seed: stream_seed(self.seed, rng_label),
+            retransmit: self.retransmit(),
+        }
+    }
+
+    /// The implementation name of `role`.
+    pub fn implementation(&self, role: Role) -> &str {
+        match role {
+            Role::Client => &self.client_impl,
+            Role::Server => &self.server_impl,
+        }
     }
 
     /// The link profile of one direction, partitions included.
@@ -164,6 +194,12 @@ impl RunSpec {
     pub fn flags(&self) -> String {
         let d = RunSpec::default();
         let mut s = String::new();
+        if self.client_impl != d.client_impl {
+            let _ = write!(s, " --client {}", self.client_impl);
+        }
+        if self.server_impl != d.server_impl {
+            let _ = write!(s, " --server {}", self.server_impl);
+        }
         if self.suite != d.suite {
             let _ = write!(s, " --suite {}", suite_name(self.suite));
         }
@@ -187,6 +223,9 @@ impl RunSpec {
         }
         if let Some(n) = self.handshake_timeout_s {
             let _ = write!(s, " --handshake-timeout {n}");
+        }
+        if !self.require_ems {
+            s.push_str(" --ems offer");
         }
         if self.time_limit_ms != d.time_limit_ms {
             let _ = write!(s, " --time-limit {}", self.time_limit_ms / 1000);

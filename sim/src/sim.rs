@@ -6,17 +6,14 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
-use dtls::{Client, Instant};
-
 use crate::classify;
-use crate::endpoint::{
-    AppEvent, CloseKind, Configs, DtlsClient, DtlsServer, Endpoint, NodeId, RECORD_DROP_REASONS,
-};
+use crate::endpoint::{AppEvent, CloseKind, Endpoint, Instant, NodeId, RECORD_DROP_REASONS};
 use crate::faults::{Fault, FaultState, Position};
+use crate::implementation::{Pairing, Role};
 use crate::link::{DropReason, Link, Origin};
 use crate::pcap::Captured;
 use crate::queue::EventQueue;
-use crate::rng::{EngineRng, SimRng};
+use crate::rng::SimRng;
 use crate::scenario::RunSpec;
 use crate::trace::Trace;
 
@@ -209,9 +206,9 @@ struct Conversation {
 
 struct Sim<'a> {
     spec: &'a RunSpec,
-    configs: &'a Configs,
+    pairing: &'a Pairing,
     now: u64,
-    nodes: Vec<Box<dyn Endpoint + 'a>>,
+    nodes: Vec<Box<dyn Endpoint>>,
     apps: BTreeMap<NodeId, ClientApp>,
     /// (from, to) → link direction.
     links: HashMap<(NodeId, NodeId), Link>,
@@ -264,24 +261,17 @@ fn payload(client: NodeId, message: u32, attempt: u32, size: usize) -> Vec<u8> {
 }
 
 impl<'a> Sim<'a> {
-    fn new(spec: &'a RunSpec, configs: &'a Configs) -> Result<Self, String> {
+    fn new(spec: &'a RunSpec, pairing: &'a Pairing) -> Result<Self, String> {
         let origin = Instant::from_millis(ORIGIN_MS);
-        let mut nodes: Vec<Box<dyn Endpoint + 'a>> = Vec::new();
-        nodes.push(Box::new(DtlsServer::new(
-            configs.server.clone(),
-            EngineRng::new(spec.seed, "engine s"),
-        )?));
+        let mut nodes: Vec<Box<dyn Endpoint>> = Vec::new();
+        let server_spec = spec.endpoint_spec(Role::Server, "engine s");
+        nodes.push(pairing.server.server(&server_spec, SERVER, origin)?);
         let mut links = HashMap::new();
         let mut apps = BTreeMap::new();
         let mut faults = HashMap::new();
         for c in 1..=spec.clients {
-            let rng = EngineRng::new(spec.seed, &format!("engine c{c}"));
-            nodes.push(Box::new(DtlsClient::new(
-                configs.client.clone(),
-                rng,
-                origin,
-                SERVER,
-            )?));
+            let client_spec = spec.endpoint_spec(Role::Client, &format!("engine c{c}"));
+            nodes.push(pairing.client.client(&client_spec, c, SERVER, origin)?);
             let up = Link::new(
                 spec.profile(true),
                 SimRng::new(spec.seed, &format!("link c{c}>s")),
@@ -297,7 +287,7 @@ impl<'a> Sim<'a> {
         }
         Ok(Sim {
             spec,
-            configs,
+            pairing,
             now: 0,
             nodes,
             apps,
@@ -612,7 +602,7 @@ impl<'a> Sim<'a> {
         let now = self.instant();
         self.nodes[to as usize].handle_datagram(now, from, &bytes);
         let after = self.nodes[to as usize].accepted_protected_total();
-        let accepted = after > before;
+        let accepted = matches!((before, after), (Some(b), Some(a)) if a > b);
         let seen = self.seen.entry(to).or_default();
         let earlier = seen.get(&digest).copied();
         seen.insert(digest, earlier.unwrap_or(false) || accepted);
@@ -687,11 +677,13 @@ impl<'a> Sim<'a> {
                 Fault::StrayClientHello => {
                     // A restarted client on the same address: a fresh ClientHello with a new
                     // random, which nobody will carry on with.
-                    let rng = EngineRng::new(self.spec.seed, &format!("stray c{client}"));
+                    let stray_spec = self.spec.endpoint_spec(Role::Client, &format!("stray c{client}"));
                     if let Ok(mut stray) =
-                        Client::new(self.configs.client.clone(), Box::new(rng), self.instant())
+                        self.pairing
+                            .client
+                            .client(&stray_spec, client, SERVER, self.instant())
                     {
-                        if let Some(n) = stray.poll_transmit(&mut self.buf) {
+                        if let Some((_, n)) = stray.poll_transmit(&mut self.buf) {
                             let bytes = self.buf[..n].to_vec();
                             self.inject(client, SERVER, bytes, false, "stray ClientHello");
                         }
@@ -992,9 +984,9 @@ impl<'a> Sim<'a> {
     }
 }
 
-/// Runs one simulation with configurations already built for `spec` (see [`Configs`]).
-pub fn run_with(spec: &RunSpec, configs: &Configs) -> RunReport {
-    let mut sim = match Sim::new(spec, configs) {
+/// Runs one simulation with the implementations already resolved (see [`pairing_for`]).
+pub fn run_with(spec: &RunSpec, pairing: &Pairing) -> RunReport {
+    let mut sim = match Sim::new(spec, pairing) {
         Ok(s) => s,
         Err(e) => {
             return RunReport {
@@ -1014,14 +1006,14 @@ pub fn run_with(spec: &RunSpec, configs: &Configs) -> RunReport {
     report
 }
 
-/// Builds the configurations `spec` asks for.
-pub fn configs_for(spec: &RunSpec) -> Result<Configs, String> {
-    Configs::new(spec.suite, spec.cookies, spec.mtu, spec.limits())
+/// Resolves the implementations `spec` names.
+pub fn pairing_for(spec: &RunSpec) -> Result<Pairing, String> {
+    Pairing::named(&spec.client_impl, &spec.server_impl)
 }
 
 /// Runs one simulation.
 pub fn run(spec: &RunSpec) -> RunReport {
-    match configs_for(spec) {
+    match pairing_for(spec) {
         Ok(c) => run_with(spec, &c),
         Err(e) => RunReport {
             seed: spec.seed,

@@ -5,7 +5,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::endpoint::{Configs, RECORD_DROP_REASONS};
+use crate::endpoint::RECORD_DROP_REASONS;
+use crate::implementation::Pairing;
 use crate::link::DropReason;
 use crate::scenario::RunSpec;
 use crate::sim::{self, Failure, FailureKind, RunReport};
@@ -44,8 +45,8 @@ impl From<RunReport> for Outcome {
 }
 
 /// Runs one seed, turning a panic into a failed run that names the seed.
-pub fn run_guarded(spec: &RunSpec, configs: &Configs) -> RunReport {
-    match catch_unwind(AssertUnwindSafe(|| sim::run_with(spec, configs))) {
+pub fn run_guarded(spec: &RunSpec, pairing: &Pairing) -> RunReport {
+    match catch_unwind(AssertUnwindSafe(|| sim::run_with(spec, pairing))) {
         Ok(r) => r,
         Err(p) => {
             let msg = p
@@ -77,7 +78,7 @@ pub fn sweep(
     let mut base = spec.clone();
     base.trace = false;
     base.capture = false;
-    let configs = sim::configs_for(&base)?;
+    let pairing = sim::pairing_for(&base)?;
     let next = AtomicU64::new(seeds.start);
     let finished = AtomicU64::new(0);
     let results = Mutex::new(Vec::with_capacity((seeds.end - seeds.start) as usize));
@@ -92,7 +93,7 @@ pub fn sweep(
                         break;
                     }
                     spec.seed = seed;
-                    local.push(Outcome::from(run_guarded(&spec, &configs)));
+                    local.push(Outcome::from(run_guarded(&spec, &pairing)));
                     progress(finished.fetch_add(1, Ordering::Relaxed) + 1);
                 }
                 if let Ok(mut r) = results.lock() {
@@ -311,8 +312,8 @@ pub fn run_many(
     let Some(first) = specs.first() else {
         return Ok(Vec::new());
     };
-    // Cases share suite, cookies, MTU and limits; build the configurations once.
-    let configs = sim::configs_for(first)?;
+    // Cases usually share their implementations; resolve them once.
+    let pairing = sim::pairing_for(first)?;
     let next = AtomicU64::new(0);
     let finished = AtomicU64::new(0);
     let results = Mutex::new(Vec::with_capacity(specs.len()));
@@ -323,14 +324,13 @@ pub fn run_many(
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed) as usize;
                     let Some(spec) = specs.get(i) else { break };
-                    let same = spec.suite == first.suite
-                        && spec.cookies == first.cookies
-                        && spec.mtu == first.mtu
-                        && spec.limits() == first.limits();
-                    let mut r = if same {
-                        run_guarded(spec, &configs)
+                    let mut r = if pairing.is(&spec.client_impl, &spec.server_impl) {
+                        run_guarded(spec, &pairing)
                     } else {
-                        sim::run(spec)
+                        match sim::pairing_for(spec) {
+                            Ok(p) => run_guarded(spec, &p),
+                            Err(_) => sim::run(spec),
+                        }
                     };
                     r.trace.clear();
                     local.push((i, r));

@@ -2,13 +2,13 @@
 //! dropped up to three times) passes for PSK-CCM_8 and ECDHE-ECDSA-GCM. Permutations need
 //! multi-datagram flights, so each suite also runs at a 200-byte MTU.
 
-use dtls::wire::CipherSuite;
 use dtls_sim::RunSpec;
 use dtls_sim::explore::{self, Family};
+use dtls_sim::implementation::SuiteId;
 use dtls_sim::sim::failure_report;
 use dtls_sim::sweep;
 
-fn all_cases_pass(suite: CipherSuite, mtu: usize) -> usize {
+fn all_cases_pass(suite: SuiteId, mtu: usize) -> usize {
     let base = RunSpec {
         suite,
         mtu,
@@ -34,15 +34,15 @@ fn all_cases_pass(suite: CipherSuite, mtu: usize) -> usize {
 
 #[test]
 fn psk_ccm8_every_case() {
-    assert!(all_cases_pass(CipherSuite::TLS_PSK_WITH_AES_128_CCM_8, 1200) >= 10);
-    assert!(all_cases_pass(CipherSuite::TLS_PSK_WITH_AES_128_CCM_8, 200) >= 10);
+    assert!(all_cases_pass(SuiteId::PSK_WITH_AES_128_CCM_8, 1200) >= 10);
+    assert!(all_cases_pass(SuiteId::PSK_WITH_AES_128_CCM_8, 200) >= 10);
 }
 
 #[test]
 fn ecdhe_ecdsa_gcm_every_case() {
-    assert!(all_cases_pass(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 1200) >= 10);
+    assert!(all_cases_pass(SuiteId::ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 1200) >= 10);
     // The certificate flight fragments into several datagrams here, so permutations exist.
-    assert!(all_cases_pass(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 200) >= 40);
+    assert!(all_cases_pass(SuiteId::ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 200) >= 40);
 }
 
 #[test]

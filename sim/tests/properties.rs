@@ -9,7 +9,7 @@
 //! handshake, so a failure in a few hundred cases means a bug, not bad luck. The cases are
 //! drawn from a fixed proptest seed, so the suite is deterministic either way.
 
-use dtls::wire::CipherSuite;
+use dtls_sim::implementation::SuiteId;
 use dtls_sim::link::LinkProfile;
 use dtls_sim::sim::{FailureKind, failure_report};
 use dtls_sim::{RunSpec, run};
@@ -27,7 +27,7 @@ fn config(cases: u32) -> Config {
 
 fn lossy_spec(
     seed: u64,
-    suite: CipherSuite,
+    suite: SuiteId,
     cookies: bool,
     loss: f64,
     jitter: u64,
@@ -67,7 +67,7 @@ proptest! {
         dup in 0.0f64..=0.2,
         replay in 0.0f64..=0.05,
     ) {
-        let suite = if gcm { CipherSuite::TLS_PSK_WITH_AES_128_GCM_SHA256 } else { CipherSuite::TLS_PSK_WITH_AES_128_CCM_8 };
+        let suite = if gcm { SuiteId::PSK_WITH_AES_128_GCM_SHA256 } else { SuiteId::PSK_WITH_AES_128_CCM_8 };
         let spec = lossy_spec(seed, suite, cookies, loss, jitter, dup, replay);
         let r = run(&spec);
         prop_assert!(r.passed(), "{}", failure_report(&spec, &r));
@@ -85,7 +85,7 @@ proptest! {
         jitter in 0u64..=100,
         dup in 0.0f64..=0.2,
     ) {
-        let spec = lossy_spec(seed, CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, true, loss, jitter, dup, 0.02);
+        let spec = lossy_spec(seed, SuiteId::ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, true, loss, jitter, dup, 0.02);
         let r = run(&spec);
         prop_assert!(r.passed(), "{}", failure_report(&spec, &r));
     }
@@ -108,7 +108,7 @@ proptest! {
         loss in 0.0f64..=0.2,
         replay in 0.0f64..=0.05,
     ) {
-        let mut spec = lossy_spec(seed, CipherSuite::TLS_PSK_WITH_AES_128_CCM_8, true, loss, 30, 0.05, replay);
+        let mut spec = lossy_spec(seed, SuiteId::PSK_WITH_AES_128_CCM_8, true, loss, 30, 0.05, replay);
         spec.link.corrupt = corrupt;
         spec.link.truncate = truncate;
         spec.link.extend = extend;
@@ -129,7 +129,7 @@ proptest! {
 fn hostile_link_with_replays_seed_3573733043507318363() {
     let mut spec = lossy_spec(
         3573733043507318363,
-        CipherSuite::TLS_PSK_WITH_AES_128_CCM_8,
+        SuiteId::PSK_WITH_AES_128_CCM_8,
         true,
         0.1810773523154446,
         30,
@@ -156,7 +156,7 @@ fn hostile_link_with_replays_seed_3573733043507318363() {
 fn replayed_flight_into_a_replayed_half_open_session_is_not_accepted() {
     let spec = RunSpec {
         seed: 2965947086512159785,
-        suite: CipherSuite::TLS_PSK_WITH_AES_128_GCM_SHA256,
+        suite: SuiteId::PSK_WITH_AES_128_GCM_SHA256,
         mtu: 256,
         clients: 2,
         messages: 1,

@@ -2,14 +2,14 @@
 //! ECDHE suite. Known engine bugs are `#[ignore]`d with the reason (see the simulator's
 //! report to the engine owner).
 
-use dtls::wire::CipherSuite;
 use dtls_sim::faults::Fault;
+use dtls_sim::implementation::SuiteId;
 use dtls_sim::sim::failure_report;
 use dtls_sim::{RunSpec, run};
 
-const SUITES: [CipherSuite; 2] = [
-    CipherSuite::TLS_PSK_WITH_AES_128_CCM_8,
-    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+const SUITES: [SuiteId; 2] = [
+    SuiteId::PSK_WITH_AES_128_CCM_8,
+    SuiteId::ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
 ];
 
 fn check(scenario: &str) {
