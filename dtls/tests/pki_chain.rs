@@ -20,7 +20,11 @@ fn refused(result: Result<(), dtls::error::CertificateError>) -> Kind {
     result.expect_err("the chain must be refused").kind
 }
 
-fn server(v: &WebPkiVerifier, names: &[&str], host: Option<&str>) -> Result<(), dtls::error::CertificateError> {
+fn server(
+    v: &WebPkiVerifier,
+    names: &[&str],
+    host: Option<&str>,
+) -> Result<(), dtls::error::CertificateError> {
     v.verify_chain(&chain(names), ChainRole::Server, host)
 }
 
@@ -35,7 +39,9 @@ fn client(v: &WebPkiVerifier, names: &[&str]) -> Result<(), dtls::error::Certifi
 fn p256_server_chain_validates_for_its_name() {
     server(&verifier(), &["ec-server", "ec-int"], Some(SERVER)).unwrap();
     // Through the CertificateVerifier trait, as the client handshake calls it.
-    verifier().verify_server(&chain(&["ec-server", "ec-int"]), Some(SERVER)).unwrap();
+    verifier()
+        .verify_server(&chain(&["ec-server", "ec-int"]), Some(SERVER))
+        .unwrap();
 }
 
 #[test]
@@ -53,19 +59,35 @@ fn p384_server_chain_with_sha384_signature_validates() {
 fn p256_and_rsa_client_chains_validate_for_client_auth() {
     client(&verifier(), &["ec-client", "ec-int"]).unwrap();
     client(&verifier(), &["rsa-client", "rsa-int"]).unwrap();
-    verifier().verify_client(&chain(&["ec-client", "ec-int"])).unwrap();
+    verifier()
+        .verify_client(&chain(&["ec-client", "ec-int"]))
+        .unwrap();
 }
 
 #[test]
 fn intermediates_may_arrive_in_any_order_and_with_extras() {
-    server(&verifier(), &["ec-server", "rsa-int", "ec-int2", "ec-int"], Some(SERVER)).unwrap();
+    server(
+        &verifier(),
+        &["ec-server", "rsa-int", "ec-int2", "ec-int"],
+        Some(SERVER),
+    )
+    .unwrap();
 }
 
 #[test]
 fn a_wildcard_subject_alt_name_covers_one_label() {
-    server(&verifier(), &["ec-server", "ec-int"], Some("sensor-7.devices.dtls.test")).unwrap();
+    server(
+        &verifier(),
+        &["ec-server", "ec-int"],
+        Some("sensor-7.devices.dtls.test"),
+    )
+    .unwrap();
     assert_eq!(
-        refused(server(&verifier(), &["ec-server", "ec-int"], Some("a.b.devices.dtls.test"))),
+        refused(server(
+            &verifier(),
+            &["ec-server", "ec-int"],
+            Some("a.b.devices.dtls.test")
+        )),
         Kind::NameMismatch
     );
 }
@@ -74,7 +96,10 @@ fn a_wildcard_subject_alt_name_covers_one_label() {
 fn without_a_server_name_the_name_is_not_checked_unless_required() {
     server(&verifier(), &["ec-server", "ec-int"], None).unwrap();
     let strict = verifier().with_name_check(NameCheck::Required);
-    assert_eq!(refused(server(&strict, &["ec-server", "ec-int"], None)), Kind::NameMismatch);
+    assert_eq!(
+        refused(server(&strict, &["ec-server", "ec-int"], None)),
+        Kind::NameMismatch
+    );
 }
 
 #[cfg(feature = "std")]
@@ -100,8 +125,15 @@ fn expired_leaf_is_refused_with_certificate_expired() {
 
 #[test]
 fn validation_after_a_valid_chain_expires_is_refused() {
-    let after_2125 = WebPkiVerifier::new(provider(), store(&["ec-root"]), ValidityCheck::at(FixedTime(4_900_000_000)));
-    assert_eq!(refused(server(&after_2125, &["ec-server", "ec-int"], Some(SERVER))), Kind::Expired);
+    let after_2125 = WebPkiVerifier::new(
+        provider(),
+        store(&["ec-root"]),
+        ValidityCheck::at(FixedTime(4_900_000_000)),
+    );
+    assert_eq!(
+        refused(server(&after_2125, &["ec-server", "ec-int"], Some(SERVER))),
+        Kind::Expired
+    );
 }
 
 #[test]
@@ -109,17 +141,31 @@ fn not_yet_valid_leaf_is_refused_with_certificate_expired() {
     let kind = refused(server(&verifier(), &["ec-future", "ec-int"], Some(SERVER)));
     assert_eq!(kind, Kind::NotYetValid);
     assert_eq!(kind.alert(), AlertDescription::CERTIFICATE_EXPIRED);
-    let before_2025 = WebPkiVerifier::new(provider(), store(&["ec-root"]), ValidityCheck::at(FixedTime(1_600_000_000)));
-    assert_eq!(refused(server(&before_2025, &["ec-server", "ec-int"], Some(SERVER))), Kind::NotYetValid);
+    let before_2025 = WebPkiVerifier::new(
+        provider(),
+        store(&["ec-root"]),
+        ValidityCheck::at(FixedTime(1_600_000_000)),
+    );
+    assert_eq!(
+        refused(server(&before_2025, &["ec-server", "ec-int"], Some(SERVER))),
+        Kind::NotYetValid
+    );
 }
 
 #[test]
 fn ignoring_validity_periods_must_be_chosen_and_accepts_expired_chains() {
-    let v = WebPkiVerifier::new(provider(), store(&["ec-root"]), ValidityCheck::IgnoreValidityPeriod);
+    let v = WebPkiVerifier::new(
+        provider(),
+        store(&["ec-root"]),
+        ValidityCheck::IgnoreValidityPeriod,
+    );
     server(&v, &["ec-expired", "ec-int"], Some(SERVER)).unwrap();
     server(&v, &["ec-future", "ec-int"], Some(SERVER)).unwrap();
     // Everything else is still checked.
-    assert_eq!(refused(server(&v, &["ec-expired"], Some(SERVER))), Kind::UnknownIssuer);
+    assert_eq!(
+        refused(server(&v, &["ec-expired"], Some(SERVER))),
+        Kind::UnknownIssuer
+    );
 }
 
 #[test]
@@ -131,7 +177,11 @@ fn a_time_source_that_does_not_know_the_time_refuses_every_chain() {
             None
         }
     }
-    let v = WebPkiVerifier::new(provider(), store(&["ec-root"]), ValidityCheck::At(Arc::new(NoClock)));
+    let v = WebPkiVerifier::new(
+        provider(),
+        store(&["ec-root"]),
+        ValidityCheck::At(Arc::new(NoClock)),
+    );
     let kind = refused(server(&v, &["ec-server", "ec-int"], Some(SERVER)));
     assert_eq!(kind, Kind::TimeUnavailable);
     assert_eq!(kind.alert(), AlertDescription::CERTIFICATE_UNKNOWN);
@@ -143,18 +193,31 @@ fn chain_to_a_root_not_in_the_store_is_refused_with_unknown_ca() {
     assert_eq!(kind, Kind::UnknownIssuer);
     assert_eq!(kind.alert(), AlertDescription::UNKNOWN_CA);
     // Sending the foreign root along does not make it trusted.
-    assert_eq!(refused(server(&verifier(), &["other-server", "other-root"], Some(SERVER))), Kind::UnknownIssuer);
+    assert_eq!(
+        refused(server(&verifier(), &["other-server", "other-root"], Some(SERVER))),
+        Kind::UnknownIssuer
+    );
 }
 
 #[test]
 fn chain_missing_its_intermediate_is_refused_with_unknown_ca() {
-    assert_eq!(refused(server(&verifier(), &["ec-server"], Some(SERVER))), Kind::UnknownIssuer);
-    assert_eq!(refused(server(&verifier(), &["rsa-server"], Some(SERVER))), Kind::UnknownIssuer);
+    assert_eq!(
+        refused(server(&verifier(), &["ec-server"], Some(SERVER))),
+        Kind::UnknownIssuer
+    );
+    assert_eq!(
+        refused(server(&verifier(), &["rsa-server"], Some(SERVER))),
+        Kind::UnknownIssuer
+    );
 }
 
 #[test]
 fn intermediate_with_ca_false_is_refused() {
-    let kind = refused(server(&verifier(), &["ec-noca-leaf", "ec-noca-int"], Some(SERVER)));
+    let kind = refused(server(
+        &verifier(),
+        &["ec-noca-leaf", "ec-noca-int"],
+        Some(SERVER),
+    ));
     assert_eq!(kind, Kind::BadConstraints);
     assert_eq!(kind.alert(), AlertDescription::BAD_CERTIFICATE);
 }
@@ -162,13 +225,22 @@ fn intermediate_with_ca_false_is_refused() {
 #[test]
 fn path_length_constraint_exceeded_is_refused() {
     // ec-int has pathlen 0, yet ec-int2 (a CA) sits below it.
-    let kind = refused(server(&verifier(), &["ec-pathlen-leaf", "ec-int2", "ec-int"], Some(SERVER)));
+    let kind = refused(server(
+        &verifier(),
+        &["ec-pathlen-leaf", "ec-int2", "ec-int"],
+        Some(SERVER),
+    ));
     assert_eq!(kind, Kind::BadConstraints);
 }
 
 #[test]
 fn intermediate_whose_key_usage_lacks_key_cert_sign_is_refused() {
-    let e = server(&verifier(), &["ec-nocertsign-leaf", "ec-nocertsign-int"], Some(SERVER)).unwrap_err();
+    let e = server(
+        &verifier(),
+        &["ec-nocertsign-leaf", "ec-nocertsign-int"],
+        Some(SERVER),
+    )
+    .unwrap_err();
     assert_eq!(e.kind, Kind::BadConstraints);
     assert!(e.reason.contains("keyCertSign"), "{e}");
 }
@@ -182,18 +254,32 @@ fn client_certificate_presented_as_a_server_is_refused_for_its_extended_key_usag
 
 #[test]
 fn server_certificate_presented_as_a_client_is_refused_for_its_extended_key_usage() {
-    assert_eq!(refused(client(&verifier(), &["ec-server", "ec-int"])), Kind::WrongUsage);
-    assert_eq!(refused(client(&verifier(), &["rsa-server", "rsa-int"])), Kind::WrongUsage);
+    assert_eq!(
+        refused(client(&verifier(), &["ec-server", "ec-int"])),
+        Kind::WrongUsage
+    );
+    assert_eq!(
+        refused(client(&verifier(), &["rsa-server", "rsa-int"])),
+        Kind::WrongUsage
+    );
 }
 
 #[test]
 fn leaf_not_valid_for_the_server_name_is_refused() {
-    let kind = refused(server(&verifier(), &["ec-server", "ec-int"], Some("other.dtls.test")));
+    let kind = refused(server(
+        &verifier(),
+        &["ec-server", "ec-int"],
+        Some("other.dtls.test"),
+    ));
     assert_eq!(kind, Kind::NameMismatch);
     assert_eq!(kind.alert(), AlertDescription::BAD_CERTIFICATE);
     // The common name is never used as a host name.
     assert_eq!(
-        refused(server(&verifier(), &["ec-server", "ec-int"], Some("dtls test ec-server"))),
+        refused(server(
+            &verifier(),
+            &["ec-server", "ec-int"],
+            Some("dtls test ec-server")
+        )),
         Kind::NameMismatch
     );
 }
@@ -230,21 +316,29 @@ fn tampered_certificate_body_is_refused() {
 
 #[test]
 fn self_signed_leaf_not_in_the_store_is_refused() {
-    assert_eq!(refused(server(&verifier(), &["selfsigned"], Some(SERVER))), Kind::UnknownIssuer);
+    assert_eq!(
+        refused(server(&verifier(), &["selfsigned"], Some(SERVER))),
+        Kind::UnknownIssuer
+    );
 }
 
 #[test]
 fn a_root_sent_as_the_leaf_is_refused() {
     let mut trusting = verifier();
     trusting.roots_mut().add(&cert("ec-root")).unwrap();
-    assert_eq!(refused(server(&trusting, &["ec-root"], None)), Kind::BadConstraints);
+    assert_eq!(
+        refused(server(&trusting, &["ec-root"], None)),
+        Kind::BadConstraints
+    );
 }
 
 #[test]
 fn chain_with_more_certificates_than_the_limit_is_refused_before_parsing() {
     let mut long = chain(&["ec-server", "ec-int"]);
     long.extend(std::iter::repeat_n(vec![0u8; 10], 5)); // garbage: never parsed
-    let e = verifier().verify_chain(&long, ChainRole::Server, Some(SERVER)).unwrap_err();
+    let e = verifier()
+        .verify_chain(&long, ChainRole::Server, Some(SERVER))
+        .unwrap_err();
     assert_eq!(e.kind, Kind::TooLarge);
     assert_eq!(e.kind.alert(), AlertDescription::BAD_CERTIFICATE);
 }
@@ -257,12 +351,17 @@ fn chain_larger_than_the_byte_limit_is_refused() {
         max_chain_bytes: size - 1,
         ..ChainLimits::default()
     });
-    assert_eq!(refused(tight.verify_chain(&full, ChainRole::Server, Some(SERVER))), Kind::TooLarge);
+    assert_eq!(
+        refused(tight.verify_chain(&full, ChainRole::Server, Some(SERVER))),
+        Kind::TooLarge
+    );
     let exact = verifier().with_limits(ChainLimits {
         max_chain_bytes: size,
         ..ChainLimits::default()
     });
-    exact.verify_chain(&full, ChainRole::Server, Some(SERVER)).unwrap();
+    exact
+        .verify_chain(&full, ChainRole::Server, Some(SERVER))
+        .unwrap();
 }
 
 #[test]
@@ -274,13 +373,17 @@ fn empty_chain_is_refused_as_missing() {
 
 #[test]
 fn garbage_leaf_is_refused_as_malformed() {
-    let e = verifier().verify_chain(&[vec![0x30, 0x00]], ChainRole::Server, None).unwrap_err();
+    let e = verifier()
+        .verify_chain(&[vec![0x30, 0x00]], ChainRole::Server, None)
+        .unwrap_err();
     assert_eq!(e.kind, Kind::Malformed);
 }
 
 #[test]
 fn errors_reach_the_handshake_as_certificate_errors_with_their_alert() {
-    let e = verifier().verify_server(&chain(&["other-server"]), Some(SERVER)).unwrap_err();
+    let e = verifier()
+        .verify_server(&chain(&["other-server"]), Some(SERVER))
+        .unwrap_err();
     assert!(matches!(e, Error::Certificate(c) if c.kind == Kind::UnknownIssuer));
     assert_eq!(e.alert(), Some(AlertDescription::UNKNOWN_CA));
 }
@@ -294,7 +397,10 @@ fn removing_a_root_from_the_store_stops_trusting_its_chains() {
     server(&v, &["ec-server", "ec-int"], Some(SERVER)).unwrap();
     assert!(v.roots_mut().remove(&cert("ec-root")));
     assert!(!v.roots_mut().remove(&cert("ec-root")));
-    assert_eq!(refused(server(&v, &["ec-server", "ec-int"], Some(SERVER))), Kind::UnknownIssuer);
+    assert_eq!(
+        refused(server(&v, &["ec-server", "ec-int"], Some(SERVER))),
+        Kind::UnknownIssuer
+    );
     // The others are untouched.
     server(&v, &["rsa-server", "rsa-int"], Some(SERVER)).unwrap();
     v.roots_mut().add(&cert("ec-root")).unwrap();
@@ -336,6 +442,10 @@ fn validation_time_comes_only_from_the_configured_source() {
     // The same chain flips from valid to expired by the configured time alone.
     for (t, ok) in [(JAN_2030, true), (4_900_000_000, false)] {
         let v = WebPkiVerifier::new(provider(), store(&["ec-root"]), ValidityCheck::at(FixedTime(t)));
-        assert_eq!(server(&v, &["ec-server", "ec-int"], Some(SERVER)).is_ok(), ok, "t={t}");
+        assert_eq!(
+            server(&v, &["ec-server", "ec-int"], Some(SERVER)).is_ok(),
+            ok,
+            "t={t}"
+        );
     }
 }

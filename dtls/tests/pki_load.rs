@@ -30,7 +30,10 @@ fn a_pem_bundle_loads_every_certificate_in_file_order() {
 fn concatenated_der_certificates_load_as_a_bundle() {
     let mut both = cert("rsa-server");
     both.extend_from_slice(&cert("rsa-int"));
-    assert_eq!(load_certificates(&both).unwrap(), vec![cert("rsa-server"), cert("rsa-int")]);
+    assert_eq!(
+        load_certificates(&both).unwrap(),
+        vec![cert("rsa-server"), cert("rsa-int")]
+    );
 }
 
 #[test]
@@ -54,7 +57,11 @@ fn empty_or_unarmoured_certificate_input_is_refused() {
 fn every_truncation_of_a_der_certificate_is_refused() {
     let der = cert("rsa-server");
     for n in 1..der.len() {
-        assert_eq!(kind_of(load_certificates(&der[..n])), Kind::Malformed, "prefix {n}");
+        assert_eq!(
+            kind_of(load_certificates(&der[..n])),
+            Kind::Malformed,
+            "prefix {n}"
+        );
     }
 }
 
@@ -98,23 +105,74 @@ fn pem_certificate_whose_contents_are_not_x509_is_refused() {
 #[test]
 fn private_keys_load_from_every_supported_format() {
     let cases = [
-        ("ec-server.key.pem", PrivateKeyFormat::Pkcs8, PublicKeyKind::EcP256, "ec-server"),
-        ("ec-server.key.der", PrivateKeyFormat::Pkcs8, PublicKeyKind::EcP256, "ec-server"),
-        ("ec-server.key.sec1.pem", PrivateKeyFormat::Sec1, PublicKeyKind::EcP256, "ec-server"),
-        ("ec-server.key.sec1.der", PrivateKeyFormat::Sec1, PublicKeyKind::EcP256, "ec-server"),
-        ("p384-server.key.pem", PrivateKeyFormat::Pkcs8, PublicKeyKind::EcP384, "p384-server"),
-        ("p384-server.key.sec1.pem", PrivateKeyFormat::Sec1, PublicKeyKind::EcP384, "p384-server"),
-        ("rsa-server.key.pem", PrivateKeyFormat::Pkcs8, PublicKeyKind::Rsa, "rsa-server"),
-        ("rsa-server.key.der", PrivateKeyFormat::Pkcs8, PublicKeyKind::Rsa, "rsa-server"),
-        ("rsa-server.key.pkcs1.pem", PrivateKeyFormat::Pkcs1, PublicKeyKind::Rsa, "rsa-server"),
-        ("rsa-server.key.pkcs1.der", PrivateKeyFormat::Pkcs1, PublicKeyKind::Rsa, "rsa-server"),
+        (
+            "ec-server.key.pem",
+            PrivateKeyFormat::Pkcs8,
+            PublicKeyKind::EcP256,
+            "ec-server",
+        ),
+        (
+            "ec-server.key.der",
+            PrivateKeyFormat::Pkcs8,
+            PublicKeyKind::EcP256,
+            "ec-server",
+        ),
+        (
+            "ec-server.key.sec1.pem",
+            PrivateKeyFormat::Sec1,
+            PublicKeyKind::EcP256,
+            "ec-server",
+        ),
+        (
+            "ec-server.key.sec1.der",
+            PrivateKeyFormat::Sec1,
+            PublicKeyKind::EcP256,
+            "ec-server",
+        ),
+        (
+            "p384-server.key.pem",
+            PrivateKeyFormat::Pkcs8,
+            PublicKeyKind::EcP384,
+            "p384-server",
+        ),
+        (
+            "p384-server.key.sec1.pem",
+            PrivateKeyFormat::Sec1,
+            PublicKeyKind::EcP384,
+            "p384-server",
+        ),
+        (
+            "rsa-server.key.pem",
+            PrivateKeyFormat::Pkcs8,
+            PublicKeyKind::Rsa,
+            "rsa-server",
+        ),
+        (
+            "rsa-server.key.der",
+            PrivateKeyFormat::Pkcs8,
+            PublicKeyKind::Rsa,
+            "rsa-server",
+        ),
+        (
+            "rsa-server.key.pkcs1.pem",
+            PrivateKeyFormat::Pkcs1,
+            PublicKeyKind::Rsa,
+            "rsa-server",
+        ),
+        (
+            "rsa-server.key.pkcs1.der",
+            PrivateKeyFormat::Pkcs1,
+            PublicKeyKind::Rsa,
+            "rsa-server",
+        ),
     ];
     let provider = provider();
     for (name, format, kind, cert_name) in cases {
         let key = load_private_key(&file(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!((key.format(), key.kind()), (format, kind), "{name}");
         let signing = key.signing_key(&*provider).unwrap();
-        let identity = Identity::new(vec![cert(cert_name)], signing).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let identity =
+            Identity::new(vec![cert(cert_name)], signing).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(identity.public_key().kind(), kind);
     }
 }
@@ -135,15 +193,26 @@ fn a_key_that_is_not_its_certificates_is_refused_as_an_identity() {
     let rsa = load_private_key(&file("rsa-server.key.pem")).unwrap();
     let e = Identity::new(vec![cert("ec-server")], rsa.signing_key(&*provider).unwrap()).unwrap_err();
     assert_eq!(e.kind, Kind::KeyMismatch);
-    let e = Identity::new(vec![], load_private_key(&file("ec-server.key.pem")).unwrap().signing_key(&*provider).unwrap())
-        .unwrap_err();
+    let e = Identity::new(
+        vec![],
+        load_private_key(&file("ec-server.key.pem"))
+            .unwrap()
+            .signing_key(&*provider)
+            .unwrap(),
+    )
+    .unwrap_err();
     assert_eq!(e.kind, Kind::Missing);
 }
 
 #[test]
 fn identity_loads_from_a_chain_file_and_a_key_file() {
     let provider = provider();
-    let id = Identity::load(&*provider, &file("rsa-server.chain.pem"), &file("rsa-server.key.pkcs1.pem")).unwrap();
+    let id = Identity::load(
+        &*provider,
+        &file("rsa-server.chain.pem"),
+        &file("rsa-server.key.pkcs1.pem"),
+    )
+    .unwrap();
     assert_eq!(id.chain(), &[cert("rsa-server"), cert("rsa-int")]);
     assert_eq!(id.public_key().bits(), 2048);
 }
@@ -195,7 +264,11 @@ fn a_pem_label_that_disagrees_with_the_key_inside_is_refused() {
 
 #[test]
 fn every_truncation_of_a_der_key_is_refused() {
-    for name in ["ec-server.key.der", "ec-server.key.sec1.der", "rsa-server.key.pkcs1.der"] {
+    for name in [
+        "ec-server.key.der",
+        "ec-server.key.sec1.der",
+        "rsa-server.key.pkcs1.der",
+    ] {
         let der = file(name);
         for n in 0..der.len() {
             assert!(load_private_key(&der[..n]).is_err(), "{name} prefix {n}");
@@ -206,5 +279,8 @@ fn every_truncation_of_a_der_key_is_refused() {
 #[test]
 fn empty_key_input_is_refused() {
     assert_eq!(load_private_key(b"").unwrap_err().kind, Kind::Malformed);
-    assert_eq!(load_private_key(b"-----BEGIN garbage").unwrap_err().kind, Kind::Malformed);
+    assert_eq!(
+        load_private_key(b"-----BEGIN garbage").unwrap_err().kind,
+        Kind::Malformed
+    );
 }

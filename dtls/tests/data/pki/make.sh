@@ -16,7 +16,7 @@
 #   rsa-root ── rsa-int (signed RSA-PSS/SHA-256) ──┬─ rsa-server (sha384WithRSA)   sign + encipher
 #                                                  ├─ rsa-server-signonly          digitalSignature only
 #                                                  └─ rsa-client                   clientAuth
-#   p384-root (ecdsa-with-SHA384) ── p384-server (P-384 key)
+#   p384-root (ecdsa-with-SHA384) ── p384-server (P-384 key, server.dtls.test only)
 #   other-root ── other-server                                        (a root not in the store)
 #   selfsigned                                                        (self-signed leaf, CA:FALSE)
 set -euo pipefail
@@ -69,6 +69,12 @@ basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
 subjectAltName = DNS:server.dtls.test, DNS:*.devices.dtls.test
+authorityKeyIdentifier = keyid
+[ server_single ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:server.dtls.test
 authorityKeyIdentifier = keyid
 [ rsa_server ]
 basicConstraints = critical, CA:FALSE
@@ -137,7 +143,7 @@ key rsa-server-signonly rsa; cert rsa-server-signonly rsa-int server
 key rsa-client rsa;          cert rsa-client rsa-int client
 
 key p384-root p384;          cert p384-root self root -md sha384
-key p384-server p384;        cert p384-server p384-root server -md sha384
+key p384-server p384;        cert p384-server p384-root server_single -md sha384
 
 key other-root p256;         cert other-root self root
 key other-server p256;       cert other-server other-root server
@@ -157,6 +163,10 @@ openssl ec -in p384-server.key.pem -out p384-server.key.sec1.pem 2>/dev/null
 openssl pkcs8 -topk8 -nocrypt -in rsa-server.key.pem -outform DER -out rsa-server.key.der
 openssl rsa -in rsa-server.key.pem -traditional -out rsa-server.key.pkcs1.pem 2>/dev/null
 openssl rsa -in rsa-server.key.pem -traditional -outform DER -out rsa-server.key.pkcs1.der 2>/dev/null
+# ECDSA signatures whose hash is not the curve's (legal in TLS 1.2 and X.509), by openssl.
+printf 'dtls test message' | openssl dgst -sha384 -sign ec-server.key.pem -out ec-server.sha384.sig
+printf 'dtls test message' | openssl dgst -sha256 -sign p384-server.key.pem -out p384-server.sha256.sig
+
 # Keys the loaders must refuse, each for its own reason.
 openssl genpkey -algorithm ED25519 -out ed25519.key.pem
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:secp256k1 -out secp256k1.key.pem
