@@ -95,6 +95,13 @@ fn a_pem_block_that_is_not_a_certificate_is_refused_where_a_certificate_is_expec
 }
 
 #[test]
+fn certificate_with_a_malformed_subject_alt_name_is_refused_when_loaded() {
+    // Found by the pki fuzz target: well-formed X.509 around an extension that is not.
+    let e = load_certificates(&file("regression-malformed-san.pem")).unwrap_err();
+    assert!(e.reason.contains("subjectAltName"), "{e}");
+}
+
+#[test]
 fn pem_certificate_whose_contents_are_not_x509_is_refused() {
     let pem = "-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n";
     let e = load_certificates(pem.as_bytes()).unwrap_err();

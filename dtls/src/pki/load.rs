@@ -14,7 +14,7 @@ use der::asn1::ObjectIdentifier;
 use der::{Decode, Reader, SliceReader};
 use zeroize::Zeroizing;
 
-use super::cert::{SECP256R1, SECP384R1};
+use super::cert::{CertificateInfo, SECP256R1, SECP384R1};
 use crate::crypto::{CryptoError, CryptoProvider, PublicKeyKind, SignatureScheme, SigningKey};
 use crate::error::{CertificateError, CertificateErrorKind as Kind};
 
@@ -84,7 +84,8 @@ fn trim_start(input: &[u8]) -> &[u8] {
 
 /// Loads certificates, in file order (for a chain: leaf first). Accepts one DER certificate,
 /// several DER certificates back to back, or PEM with one or more `CERTIFICATE` blocks. Each
-/// certificate is checked to be well-formed X.509.
+/// certificate is checked to be well-formed X.509, including the extensions this stack reads
+/// (basicConstraints, keyUsage, extendedKeyUsage, subjectAltName).
 pub fn load_certificates(input: &[u8]) -> Result<Vec<Vec<u8>>, CertificateError> {
     let input = trim_start(input);
     if input.is_empty() {
@@ -98,12 +99,10 @@ pub fn load_certificates(input: &[u8]) -> Result<Vec<Vec<u8>>, CertificateError>
             x509_cert::Certificate::decode(&mut reader)
                 .map_err(|_| malformed("DER certificate does not parse as X.509"))?;
             let end = usize::try_from(u32::from(reader.position())).unwrap_or(usize::MAX);
-            out.push(
-                input
-                    .get(start..end)
-                    .ok_or(malformed("DER certificate bounds"))?
-                    .to_vec(),
-            );
+            let der = input.get(start..end).ok_or(malformed("DER certificate bounds"))?;
+            // Also the extensions this stack reads, so that a loaded certificate is usable.
+            CertificateInfo::parse(der)?;
+            out.push(der.to_vec());
         }
         return Ok(out);
     }
@@ -113,6 +112,7 @@ pub fn load_certificates(input: &[u8]) -> Result<Vec<Vec<u8>>, CertificateError>
         }
         x509_cert::Certificate::from_der(&block.der)
             .map_err(|_| malformed("PEM CERTIFICATE does not parse as X.509"))?;
+        CertificateInfo::parse(&block.der)?;
         out.push(block.der.to_vec());
     }
     Ok(out)
