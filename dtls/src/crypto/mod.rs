@@ -477,8 +477,12 @@ pub mod rsa_premaster;
 
 #[cfg(feature = "rustcrypto")]
 pub mod rustcrypto;
+#[cfg(feature = "rustcrypto-p384")]
+pub mod rustcrypto_p384;
 #[cfg(feature = "rustcrypto")]
 pub mod rustcrypto_pk;
+#[cfg(feature = "rustcrypto-rsa")]
+pub mod rustcrypto_rsa;
 #[cfg(feature = "rustcrypto")]
 mod seeded;
 #[cfg(feature = "rustcrypto")]
