@@ -27,9 +27,12 @@ fn key(bytes: &[u8]) -> Box<dyn SigningKey> {
     load_private_key(bytes).unwrap().signing_key(&RustCrypto).unwrap()
 }
 
+/// A benchmark name, a private key, its certificate and the scheme to sign with.
+type Case = (&'static str, Box<dyn SigningKey>, &'static [u8], SignatureScheme);
+
 fn signatures(c: &mut Criterion) {
     let mut rng = DeterministicRandom::from_u64(1);
-    let cases: [(&str, Box<dyn SigningKey>, &[u8], SignatureScheme); 5] = [
+    let cases: [Case; 5] = [
         (
             "rsa2048_pkcs1_sha256",
             key(pki!("rsa-server.key.pem")),

@@ -1,5 +1,7 @@
 //! Choosing the local identity: the server's by the ClientHello's suites, signature_algorithms,
 //! supported_groups and server_name; the client's by the CertificateRequest.
+// The test PKI has RSA and P-384 keys: these need the provider features that handle them.
+#![cfg(all(feature = "rustcrypto-rsa", feature = "rustcrypto-p384"))]
 
 mod pki_support;
 

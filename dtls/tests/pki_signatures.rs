@@ -1,6 +1,8 @@
 //! RSA (PKCS#1 v1.5, PSS) and ECDSA P-384 signatures through the provider: Wycheproof vectors,
 //! sign/verify round trips with the test PKI's keys, and the handshake's signature steps
 //! (`pki::sign`, `pki::verify_signed`) with their alerts.
+// The test PKI has RSA and P-384 keys: these need the provider features that handle them.
+#![cfg(all(feature = "rustcrypto-rsa", feature = "rustcrypto-p384"))]
 
 mod pki_support;
 
@@ -11,11 +13,10 @@ use dtls::wire::{AlertDescription, DigitallySigned, SignatureScheme as Wire};
 use pki_support::{TestRng, cert, chain, file};
 use wycheproof::TestResult;
 
-fn check_wycheproof(
-    name: &str,
-    scheme: SignatureScheme,
-    cases: impl Iterator<Item = (Vec<u8>, Vec<u8>, Vec<u8>, TestResult, usize, String)>,
-) {
+/// One Wycheproof case: key, message, signature, expected result, tcId, comment.
+type Case = (Vec<u8>, Vec<u8>, Vec<u8>, TestResult, usize, String);
+
+fn check_wycheproof(name: &str, scheme: SignatureScheme, cases: impl Iterator<Item = Case>) {
     let (mut valid, mut invalid, mut acceptable) = (0, 0, 0);
     for (key, msg, sig, result, id, comment) in cases {
         let r = RustCrypto.verify(scheme, &key, &msg, &sig);
@@ -35,9 +36,7 @@ fn check_wycheproof(
     assert!(valid > 0 && invalid > 0, "{name}: vectors did not run");
 }
 
-fn pkcs1_cases(
-    name: wycheproof::rsa_pkcs1_verify::TestName,
-) -> Vec<(Vec<u8>, Vec<u8>, Vec<u8>, TestResult, usize, String)> {
+fn pkcs1_cases(name: wycheproof::rsa_pkcs1_verify::TestName) -> Vec<Case> {
     let set = wycheproof::rsa_pkcs1_verify::TestSet::load(name).unwrap();
     set.test_groups
         .iter()
