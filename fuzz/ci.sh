@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-30}"
-TARGETS=(wire_parsers reassembly replay_window client_state_machine server_state_machine server_cookie_gate sim_faults)
+TARGETS=(wire_parsers reassembly replay_window client_state_machine server_state_machine server_cookie_gate sim_faults pki)
 if [ "$#" -gt 0 ]; then TARGETS=("$@"); fi
 
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then

@@ -95,6 +95,14 @@ impl PskStore for PskTable {
 pub trait CertificateVerifier: fmt::Debug + Send + Sync {
     /// `Ok(())` to trust the chain for `server_name` (if the client configured one).
     fn verify_server(&self, chain: &[Vec<u8>], server_name: Option<&str>) -> Result<(), Error>;
+
+    /// `Ok(())` to trust a client's chain (leaf first, DER), on a server that asked for client
+    /// certificates. The default trusts no client, so a verifier written for servers only can
+    /// never accept one by accident. [`crate::pki::WebPkiVerifier`] validates chains.
+    fn verify_client(&self, chain: &[Vec<u8>]) -> Result<(), Error> {
+        let _ = chain;
+        Err(Error::CertificateRejected)
+    }
 }
 
 /// A verifier that trusts exactly the given leaf certificates (byte-for-byte), e.g. a pinned
@@ -112,6 +120,24 @@ impl CertificateVerifier for PinnedCertificates {
             _ => Err(Error::CertificateRejected),
         }
     }
+
+    fn verify_client(&self, chain: &[Vec<u8>]) -> Result<(), Error> {
+        self.verify_server(chain, None)
+    }
+}
+
+/// Whether a server asks clients for certificates (RFC 5246 7.4.4, 7.4.6).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ClientAuth {
+    /// No CertificateRequest (the default).
+    #[default]
+    None,
+    /// Send CertificateRequest; a client that answers with an empty Certificate is served
+    /// anonymously, one that sends a chain must pass the client verifier and CertificateVerify.
+    Request,
+    /// Send CertificateRequest and fail the handshake (handshake_failure, RFC 5246 7.4.6) if
+    /// the client sends no certificate.
+    Require,
 }
 
 /// A certificate chain and the private key of its leaf.
@@ -211,6 +237,10 @@ pub struct ClientConfig {
     pub verifier: Option<Arc<dyn CertificateVerifier>>,
     /// Sent in the server_name extension (RFC 6066 3) and passed to the verifier.
     pub server_name: Option<String>,
+    /// Client certificates offered when the server sends CertificateRequest, chosen with
+    /// [`crate::pki::Identities::select_client`]. Not used by the handshake yet (it answers
+    /// with an empty Certificate).
+    pub identities: Option<Arc<crate::pki::Identities>>,
 }
 
 impl ClientConfig {
@@ -223,6 +253,7 @@ impl ClientConfig {
             psk: None,
             verifier: None,
             server_name: None,
+            identities: None,
         }
     }
 
@@ -263,6 +294,15 @@ pub struct ServerConfig {
     pub psk_hint: Option<Vec<u8>>,
     /// Chain and key for certificate suites.
     pub certificate: Option<Arc<CertifiedKey>>,
+    /// Several chains and keys (say RSA and ECDSA), chosen per handshake with
+    /// [`crate::pki::Identities::choose_suite`]. Not used by the handshake yet; `certificate`
+    /// is what it sends today.
+    pub identities: Option<Arc<crate::pki::Identities>>,
+    /// Whether to ask clients for certificates. Not acted on by the handshake yet.
+    pub client_auth: ClientAuth,
+    /// Judges client chains when `client_auth` is not `None` (see
+    /// [`CertificateVerifier::verify_client`]).
+    pub client_verifier: Option<Arc<dyn CertificateVerifier>>,
     /// Answer ClientHellos without a valid cookie with a HelloVerifyRequest (RFC 6347 4.2.1).
     /// On by default: without it a spoofed ClientHello makes the server do work and answer
     /// with a large flight (amplification).
@@ -282,6 +322,9 @@ impl ServerConfig {
             psk_store: None,
             psk_hint: None,
             certificate: None,
+            identities: None,
+            client_auth: ClientAuth::None,
+            client_verifier: None,
             cookies: true,
             cookie_rotation: Duration::from_secs(60),
         }

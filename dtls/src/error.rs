@@ -54,6 +54,9 @@ pub enum Error {
     PeerAlert(AlertDescription),
     /// The certificate verifier did not trust the peer's chain.
     CertificateRejected,
+    /// A certificate, chain or key was refused (or could not be loaded); the kind says why and
+    /// fixes the alert.
+    Certificate(CertificateError),
     /// The peer did not answer within the retransmission budget (RFC 6347 4.2.4).
     HandshakeTimeout,
     /// No authenticated record arrived within `Limits::idle_timeout`.
@@ -80,6 +83,7 @@ impl Error {
             Error::Protocol { alert, .. } => *alert,
             Error::UnexpectedMessage { .. } => AlertDescription::UNEXPECTED_MESSAGE,
             Error::CertificateRejected => AlertDescription::BAD_CERTIFICATE,
+            Error::Certificate(e) => e.kind.alert(),
             Error::Encode(_)
             | Error::Crypto(_)
             | Error::SequenceExhausted
@@ -98,6 +102,100 @@ impl Error {
 
     pub(crate) const fn protocol(alert: AlertDescription, reason: &'static str) -> Self {
         Error::Protocol { alert, reason }
+    }
+}
+
+/// What is wrong with a certificate, a chain or a key; decides the alert (RFC 5246 7.2.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CertificateErrorKind {
+    /// DER or PEM that does not parse, or a field out of range (`bad_certificate`).
+    Malformed,
+    /// A key type, curve, key size or signature algorithm this stack does not accept
+    /// (`unsupported_certificate`).
+    Unsupported,
+    /// Past its notAfter at the validation time (`certificate_expired`).
+    Expired,
+    /// Before its notBefore at the validation time (`certificate_expired`: "expired or is not
+    /// currently valid").
+    NotYetValid,
+    /// No path from the leaf to a trust anchor (`unknown_ca`).
+    UnknownIssuer,
+    /// A signature in the chain does not verify (`bad_certificate`).
+    BadSignature,
+    /// basicConstraints broken: a non-CA certificate used as an issuer, a CA used as the leaf,
+    /// a path length constraint exceeded (`bad_certificate`).
+    BadConstraints,
+    /// keyUsage or extendedKeyUsage does not allow this use, e.g. a clientAuth-only certificate
+    /// presented by a server (`unsupported_certificate`).
+    WrongUsage,
+    /// The leaf is not valid for the requested server name (`bad_certificate`).
+    NameMismatch,
+    /// The chain has more certificates or bytes than the configured bounds (`bad_certificate`).
+    TooLarge,
+    /// No certificate where one is required (`handshake_failure`, RFC 5246 7.4.6).
+    Missing,
+    /// The configured time source cannot tell the time, so validity cannot be checked
+    /// (`certificate_unknown`).
+    TimeUnavailable,
+    /// A private key that does not belong to its certificate, or another local configuration
+    /// mistake (`internal_error`: the peer did nothing wrong).
+    KeyMismatch,
+    /// Any other reason not to trust the chain (`certificate_unknown`).
+    Other,
+}
+
+impl CertificateErrorKind {
+    /// The fatal alert for this kind (RFC 5246 7.2.2).
+    pub const fn alert(self) -> AlertDescription {
+        match self {
+            CertificateErrorKind::Malformed
+            | CertificateErrorKind::BadSignature
+            | CertificateErrorKind::BadConstraints
+            | CertificateErrorKind::NameMismatch
+            | CertificateErrorKind::TooLarge => AlertDescription::BAD_CERTIFICATE,
+            CertificateErrorKind::Unsupported | CertificateErrorKind::WrongUsage => {
+                AlertDescription::UNSUPPORTED_CERTIFICATE
+            }
+            CertificateErrorKind::Expired | CertificateErrorKind::NotYetValid => {
+                AlertDescription::CERTIFICATE_EXPIRED
+            }
+            CertificateErrorKind::UnknownIssuer => AlertDescription::UNKNOWN_CA,
+            CertificateErrorKind::Missing => AlertDescription::HANDSHAKE_FAILURE,
+            CertificateErrorKind::TimeUnavailable | CertificateErrorKind::Other => {
+                AlertDescription::CERTIFICATE_UNKNOWN
+            }
+            CertificateErrorKind::KeyMismatch => AlertDescription::INTERNAL_ERROR,
+        }
+    }
+}
+
+/// A refused certificate, chain or key: the kind (which fixes the alert) and what exactly was
+/// wrong, for logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CertificateError {
+    /// What class of problem, and so which alert.
+    pub kind: CertificateErrorKind,
+    /// What was wrong, naming the structure or field.
+    pub reason: &'static str,
+}
+
+impl CertificateError {
+    /// An error of `kind` because of `reason`.
+    pub const fn new(kind: CertificateErrorKind, reason: &'static str) -> Self {
+        CertificateError { kind, reason }
+    }
+}
+
+impl fmt::Display for CertificateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "certificate error ({}): {}", self.kind.alert(), self.reason)
+    }
+}
+
+impl From<CertificateError> for Error {
+    fn from(e: CertificateError) -> Self {
+        Error::Certificate(e)
     }
 }
 
@@ -150,6 +248,7 @@ impl fmt::Display for Error {
             }
             Error::PeerAlert(alert) => write!(f, "peer sent alert {alert}"),
             Error::CertificateRejected => f.write_str("peer certificate not trusted"),
+            Error::Certificate(e) => write!(f, "{e}"),
             Error::HandshakeTimeout => f.write_str("handshake timed out: peer did not answer"),
             Error::IdleTimeout => f.write_str("idle timeout: no authenticated record from the peer"),
             Error::Closed => f.write_str("connection closed"),

@@ -3,6 +3,19 @@
 use crate::crypto::{BulkCipher, HashAlgorithm};
 use crate::wire::{CipherSuite, KeyExchangeKind};
 
+/// How the server authenticates: by a PSK, or by a certificate whose key signs (ECDSA, RSA)
+/// or decrypts the premaster (RSA key transport). ECDHE_ECDSA and ECDHE_RSA share a
+/// [`KeyExchangeKind`] (the same wire messages) and differ only here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SuiteAuth {
+    /// The pre-shared key authenticates both sides.
+    Psk,
+    /// A certificate with an EC (P-256, P-384) key.
+    Ecdsa,
+    /// A certificate with an RSA key.
+    Rsa,
+}
+
 /// Everything the engine needs to know about a supported cipher suite.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SuiteParams {
@@ -10,6 +23,8 @@ pub struct SuiteParams {
     pub suite: CipherSuite,
     /// Key exchange, which fixes the handshake messages.
     pub key_exchange: KeyExchangeKind,
+    /// What kind of credential authenticates the server.
+    pub auth: SuiteAuth,
     /// Record protection.
     pub bulk: BulkCipher,
     /// Hash of the PRF and of the handshake transcript (RFC 5246 5: SHA-256 unless the suite
@@ -30,10 +45,20 @@ impl SuiteParams {
     }
 }
 
+/// The credential a key exchange implies for the suites that existed before RSA ones did.
+const fn default_auth(kx: KeyExchangeKind) -> SuiteAuth {
+    match kx {
+        KeyExchangeKind::Psk | KeyExchangeKind::EcdhePsk => SuiteAuth::Psk,
+        KeyExchangeKind::Rsa => SuiteAuth::Rsa,
+        KeyExchangeKind::Ecdhe => SuiteAuth::Ecdsa,
+    }
+}
+
 const fn aead(suite: CipherSuite, kx: KeyExchangeKind, bulk: BulkCipher, key: usize) -> SuiteParams {
     SuiteParams {
         suite,
         key_exchange: kx,
+        auth: default_auth(kx),
         bulk,
         prf_hash: HashAlgorithm::Sha256,
         enc_key_len: key,
@@ -46,11 +71,26 @@ const fn cbc(suite: CipherSuite, kx: KeyExchangeKind, bulk: BulkCipher, mac: usi
     SuiteParams {
         suite,
         key_exchange: kx,
+        auth: default_auth(kx),
         bulk,
         prf_hash: HashAlgorithm::Sha256,
         enc_key_len: 16,
         mac_key_len: mac,
         fixed_iv_len: 0,
+    }
+}
+
+/// The same suite authenticated by `auth` (ECDHE_RSA).
+const fn with_auth(p: SuiteParams, auth: SuiteAuth) -> SuiteParams {
+    SuiteParams { auth, ..p }
+}
+
+/// The same suite with the SHA-384 PRF and transcript hash (RFC 5289 3.2: the `_SHA384`
+/// GCM suites use P_SHA384).
+const fn sha384(p: SuiteParams) -> SuiteParams {
+    SuiteParams {
+        prf_hash: HashAlgorithm::Sha384,
+        ..p
     }
 }
 
@@ -117,9 +157,79 @@ pub const SUPPORTED: &[SuiteParams] = &[
     ),
 ];
 
+/// Suites whose parameters are defined (and whose record protection, key derivation and
+/// certificate handling are tested) but which the handshake does not negotiate yet: RSA key
+/// transport, ECDHE_RSA and the SHA-384 GCM suites. [`lookup`] does not see them, so no
+/// configuration can select them; they move to [`SUPPORTED`] when the handshake handles them.
+pub const PENDING_HANDSHAKE: &[SuiteParams] = &[
+    with_auth(
+        aead(
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            KeyExchangeKind::Ecdhe,
+            BulkCipher::AesGcm,
+            16,
+        ),
+        SuiteAuth::Rsa,
+    ),
+    sha384(aead(
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        KeyExchangeKind::Ecdhe,
+        BulkCipher::AesGcm,
+        32,
+    )),
+    sha384(with_auth(
+        aead(
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            KeyExchangeKind::Ecdhe,
+            BulkCipher::AesGcm,
+            32,
+        ),
+        SuiteAuth::Rsa,
+    )),
+    with_auth(
+        cbc(
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+            KeyExchangeKind::Ecdhe,
+            BulkCipher::AesCbcSha256 {
+                encrypt_then_mac: false,
+            },
+            32,
+        ),
+        SuiteAuth::Rsa,
+    ),
+    cbc(
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256,
+        KeyExchangeKind::Rsa,
+        BulkCipher::AesCbcSha256 {
+            encrypt_then_mac: false,
+        },
+        32,
+    ),
+    // The reference system's mandatory suite (RFC 5246 9). TLS 1.2 suites use the SHA-256 PRF
+    // whatever their MAC (RFC 5246 5); the MAC here is HMAC-SHA1 with a 20-byte key.
+    cbc(
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+        KeyExchangeKind::Rsa,
+        BulkCipher::AesCbcSha1 {
+            encrypt_then_mac: false,
+        },
+        20,
+    ),
+];
+
 /// The parameters of `suite`, if the engine supports it.
 pub fn lookup(suite: CipherSuite) -> Option<&'static SuiteParams> {
     SUPPORTED.iter().find(|p| p.suite == suite)
+}
+
+/// The parameters of `suite` among the [`PENDING_HANDSHAKE`] suites.
+pub fn lookup_pending(suite: CipherSuite) -> Option<&'static SuiteParams> {
+    PENDING_HANDSHAKE.iter().find(|p| p.suite == suite)
+}
+
+/// The parameters of `suite` in either table.
+pub fn lookup_any(suite: CipherSuite) -> Option<&'static SuiteParams> {
+    lookup(suite).or_else(|| lookup_pending(suite))
 }
 
 #[cfg(test)]
@@ -133,5 +243,39 @@ mod tests {
             assert!(lookup(p.suite).is_some());
         }
         assert!(lookup(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV).is_none());
+    }
+
+    #[test]
+    fn pending_suites_are_not_negotiable_and_agree_with_their_names() {
+        for p in PENDING_HANDSHAKE {
+            let name = p.suite.iana_name().unwrap();
+            assert_eq!(p.suite.key_exchange(), Some(p.key_exchange), "{name}");
+            assert!(lookup(p.suite).is_none(), "{name} is already in SUPPORTED");
+            assert_eq!(lookup_any(p.suite), Some(p));
+            let auth = if name.contains("_RSA_WITH_") {
+                SuiteAuth::Rsa
+            } else {
+                SuiteAuth::Ecdsa
+            };
+            assert_eq!(p.auth, auth, "{name}");
+            let prf = if name.ends_with("_SHA384") {
+                HashAlgorithm::Sha384
+            } else {
+                HashAlgorithm::Sha256
+            };
+            assert_eq!(p.prf_hash, prf, "{name}");
+            let key = if name.contains("AES_256") { 32 } else { 16 };
+            assert_eq!(p.enc_key_len, key, "{name}");
+            let mac = match p.bulk {
+                BulkCipher::AesCbcSha1 { .. } => 20,
+                BulkCipher::AesCbcSha256 { .. } => 32,
+                _ => 0,
+            };
+            assert_eq!(p.mac_key_len, mac, "{name}");
+        }
+        for p in SUPPORTED {
+            let ecdsa = p.suite.iana_name().unwrap().contains("ECDSA");
+            assert_eq!(p.auth == SuiteAuth::Ecdsa, ecdsa, "{:?}", p.suite);
+        }
     }
 }

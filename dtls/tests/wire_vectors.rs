@@ -1110,3 +1110,79 @@ fn reader_level_use_leaves_following_bytes() {
     assert_eq!(Alert::read(&mut r).unwrap(), Alert::close_notify());
     assert!(r.is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Certificate suites and their messages (issue 11)
+
+#[test]
+fn certificate_suites_have_their_names_and_key_exchange() {
+    for (suite, name, kx) in [
+        (0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA", KeyExchangeKind::Rsa),
+        (0x003C, "TLS_RSA_WITH_AES_128_CBC_SHA256", KeyExchangeKind::Rsa),
+        (
+            0xC027,
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+            KeyExchangeKind::Ecdhe,
+        ),
+        (
+            0xC02F,
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            KeyExchangeKind::Ecdhe,
+        ),
+        (
+            0xC02C,
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            KeyExchangeKind::Ecdhe,
+        ),
+        (
+            0xC030,
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            KeyExchangeKind::Ecdhe,
+        ),
+    ] {
+        let s = CipherSuite(suite);
+        assert_eq!(s.iana_name(), Some(name));
+        assert_eq!(s.key_exchange(), Some(kx), "{name}");
+        let _: CipherSuite = round_trip(&s.to_vec().unwrap());
+    }
+}
+
+#[test]
+fn rsa_client_key_exchange_carries_a_two_byte_length() {
+    // RFC 5246 7.4.7.1: since TLS 1.0 the EncryptedPreMasterSecret has a 2-byte length; a
+    // 2048-bit key gives 256 bytes.
+    let body = cat(&[&h("0100"), &[0xab; 256]]);
+    let m: RsaClientKeyExchange = round_trip(&body);
+    assert_eq!(m.encrypted_pre_master_secret.len(), 256);
+    // The SSLv3 form (no length) is not accepted: its first two bytes would be read as a
+    // length that does not match.
+    assert!(RsaClientKeyExchange::parse(&[0xab; 256]).is_err());
+    // Trailing bytes after the vector are an error.
+    let mut long = body.clone();
+    long.push(0);
+    assert!(ClientKeyExchange::parse_with(KeyExchangeKind::Rsa, &long).is_err());
+}
+
+#[test]
+fn certificate_verify_with_an_rsa_pss_signature_round_trips() {
+    let body = cat(&[&h("0804 0100"), &[0x5c; 256]]);
+    let cv: CertificateVerify = round_trip(&body);
+    assert_eq!(cv.algorithm, SignatureScheme::RSA_PSS_RSAE_SHA256);
+    assert_eq!(cv.signature.len(), 256);
+    assert_eq!(
+        HandshakeMessage::parse(HandshakeType::CERTIFICATE_VERIFY, &body, None).unwrap(),
+        HandshakeMessage::CertificateVerify(cv)
+    );
+}
+
+#[test]
+fn certificate_request_needs_a_certificate_type_and_a_signature_algorithm() {
+    // certificate_types<1..2^8-1> and supported_signature_algorithms<2..2^16-2>.
+    assert!(CertificateRequest::parse(&h("00 0002 0403 0000")).is_err());
+    assert!(CertificateRequest::parse(&h("01 40 0000 0000")).is_err());
+    // A DistinguishedName may not be empty (<1..2^16-1>).
+    assert!(CertificateRequest::parse(&h("01 40 0002 0403 0002 0000")).is_err());
+    let every_scheme = h("02 40 01 000c 0403 0503 0804 0805 0401 0501 0000");
+    let req: CertificateRequest = round_trip(&every_scheme);
+    assert_eq!(req.supported_signature_algorithms.len(), 6);
+}

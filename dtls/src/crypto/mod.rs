@@ -182,12 +182,158 @@ pub enum NamedGroup {
     P256,
 }
 
-/// Signature schemes (IANA TLS SignatureScheme values).
+/// Signature schemes: a key type and a hash, as the provider implements them. The TLS 1.2
+/// code point (`{hash, signature}`, RFC 5246 7.4.1.4.1) does not bind an ECDSA curve, so
+/// `pki::scheme` maps a wire code point and the peer's key to one of these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SignatureScheme {
     /// ecdsa_secp256r1_sha256 (0x0403): DER-encoded ECDSA signature over SHA-256.
     EcdsaP256Sha256,
+    /// ecdsa_secp384r1_sha384 (0x0503): DER-encoded ECDSA P-384 signature over SHA-384.
+    EcdsaP384Sha384,
+    /// `{sha384, ecdsa}` (0x0503) made with a P-256 key: legal in TLS 1.2 and in X.509
+    /// (ecdsa-with-SHA384). Verification only.
+    EcdsaP256Sha384,
+    /// `{sha256, ecdsa}` (0x0403) made with a P-384 key. Verification only.
+    EcdsaP384Sha256,
+    /// rsa_pkcs1_sha256 (0x0401): RSASSA-PKCS1-v1_5 with a SHA-256 DigestInfo (RFC 8017 8.2).
+    RsaPkcs1Sha256,
+    /// rsa_pkcs1_sha384 (0x0501).
+    RsaPkcs1Sha384,
+    /// rsa_pss_rsae_sha256 (0x0804): RSASSA-PSS, MGF1 with SHA-256, salt as long as the hash
+    /// (RFC 8446 4.2.3), with an rsaEncryption key.
+    RsaPssRsaeSha256,
+    /// rsa_pss_rsae_sha384 (0x0805).
+    RsaPssRsaeSha384,
+}
+
+impl SignatureScheme {
+    /// The kind of key that makes and checks this scheme's signatures.
+    pub const fn key_kind(self) -> PublicKeyKind {
+        match self {
+            SignatureScheme::EcdsaP256Sha256 | SignatureScheme::EcdsaP256Sha384 => PublicKeyKind::EcP256,
+            SignatureScheme::EcdsaP384Sha384 | SignatureScheme::EcdsaP384Sha256 => PublicKeyKind::EcP384,
+            SignatureScheme::RsaPkcs1Sha256
+            | SignatureScheme::RsaPkcs1Sha384
+            | SignatureScheme::RsaPssRsaeSha256
+            | SignatureScheme::RsaPssRsaeSha384 => PublicKeyKind::Rsa,
+        }
+    }
+
+    /// The hash the scheme signs.
+    pub const fn hash(self) -> HashAlgorithm {
+        match self {
+            SignatureScheme::EcdsaP256Sha256
+            | SignatureScheme::EcdsaP384Sha256
+            | SignatureScheme::RsaPkcs1Sha256
+            | SignatureScheme::RsaPssRsaeSha256 => HashAlgorithm::Sha256,
+            SignatureScheme::EcdsaP384Sha384
+            | SignatureScheme::EcdsaP256Sha384
+            | SignatureScheme::RsaPkcs1Sha384
+            | SignatureScheme::RsaPssRsaeSha384 => HashAlgorithm::Sha384,
+        }
+    }
+
+    /// This scheme alone, as a slice (the default of [`SigningKey::schemes`]).
+    pub const fn as_slice(self) -> &'static [SignatureScheme] {
+        match self {
+            SignatureScheme::EcdsaP256Sha256 => &[SignatureScheme::EcdsaP256Sha256],
+            SignatureScheme::EcdsaP384Sha384 => &[SignatureScheme::EcdsaP384Sha384],
+            SignatureScheme::EcdsaP256Sha384 => &[SignatureScheme::EcdsaP256Sha384],
+            SignatureScheme::EcdsaP384Sha256 => &[SignatureScheme::EcdsaP384Sha256],
+            SignatureScheme::RsaPkcs1Sha256 => &[SignatureScheme::RsaPkcs1Sha256],
+            SignatureScheme::RsaPkcs1Sha384 => &[SignatureScheme::RsaPkcs1Sha384],
+            SignatureScheme::RsaPssRsaeSha256 => &[SignatureScheme::RsaPssRsaeSha256],
+            SignatureScheme::RsaPssRsaeSha384 => &[SignatureScheme::RsaPssRsaeSha384],
+        }
+    }
+}
+
+/// Smallest RSA modulus accepted anywhere (peer keys, certificate signatures, our own keys).
+/// 2048 bits is the floor of NIST SP 800-131A and of the CA/Browser Forum; 1024-bit keys are
+/// within reach of well-funded attackers.
+pub const MIN_RSA_BITS: u32 = 2048;
+/// Largest RSA modulus accepted. It bounds what a peer can make us compute (verification cost
+/// grows with the square of the modulus length) and keeps every signature within
+/// [`MAX_SIGNATURE_LEN`] (512 bytes = 4096 bits).
+pub const MAX_RSA_BITS: u32 = 4096;
+
+/// The kind of a public (or private) key, as named by its SubjectPublicKeyInfo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PublicKeyKind {
+    /// id-ecPublicKey on secp256r1 (RFC 5480 2.1.1.1).
+    EcP256,
+    /// id-ecPublicKey on secp384r1.
+    EcP384,
+    /// rsaEncryption (RFC 8017 A.1): signs with PKCS#1 v1.5 or PSS, and decrypts.
+    Rsa,
+}
+
+/// A public key as the provider takes it, with what kind of key it is. The bytes are the
+/// contents of the SubjectPublicKeyInfo's `subjectPublicKey` BIT STRING: an uncompressed SEC1
+/// point for EC keys, a DER `RSAPublicKey` (RFC 8017 A.1.1) for RSA — exactly what
+/// [`CryptoProvider::verify`] takes. `pki::leaf_key` extracts one from a certificate.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PublicKey {
+    kind: PublicKeyKind,
+    bits: u32,
+    bytes: alloc::vec::Vec<u8>,
+}
+
+impl PublicKey {
+    /// A key of `kind` with `bits` of strength-defining size (the curve size, or the RSA modulus
+    /// length) and its `subjectPublicKey` bytes. Callers that parse keys check the encoding;
+    /// the provider checks it again when it uses the key.
+    pub fn new(kind: PublicKeyKind, bits: u32, bytes: alloc::vec::Vec<u8>) -> Self {
+        PublicKey { kind, bits, bytes }
+    }
+
+    /// What kind of key this is.
+    pub fn kind(&self) -> PublicKeyKind {
+        self.kind
+    }
+
+    /// Curve size or RSA modulus length in bits.
+    pub fn bits(&self) -> u32 {
+        self.bits
+    }
+
+    /// The `subjectPublicKey` bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Whether `scheme` signs with this kind of key.
+    pub fn fits(&self, scheme: SignatureScheme) -> bool {
+        scheme.key_kind() == self.kind
+    }
+
+    /// Verifies `signature` over `message` with this key, after checking that `scheme` is one
+    /// this kind of key makes ([`CryptoError::InvalidKey`] if not).
+    pub fn verify(
+        &self,
+        provider: &dyn CryptoProvider,
+        scheme: SignatureScheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        if !self.fits(scheme) {
+            return Err(CryptoError::InvalidKey);
+        }
+        provider.verify(scheme, &self.bytes, message, signature)
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PublicKey")
+            .field("kind", &self.kind)
+            .field("bits", &self.bits)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
 }
 
 /// A private key that can sign handshake messages.
@@ -197,10 +343,54 @@ pub trait SigningKey: fmt::Debug + Send + Sync {
     /// Signs `message` (the provider hashes it) and writes the wire-encoded signature into
     /// `out`, returning its length.
     fn sign(&self, message: &[u8], rng: &mut dyn SecureRandom, out: &mut [u8]) -> Result<usize, CryptoError>;
+
+    /// Every scheme the key can sign with, in the key's order of preference. An RSA key signs
+    /// with PKCS#1 v1.5 and PSS over several hashes; the handshake picks one the peer offered.
+    fn schemes(&self) -> &'static [SignatureScheme] {
+        self.scheme().as_slice()
+    }
+
+    /// Signs `message` with `scheme`, one of [`schemes`](Self::schemes); the default knows
+    /// only [`scheme`](Self::scheme).
+    fn sign_with(
+        &self,
+        scheme: SignatureScheme,
+        message: &[u8],
+        rng: &mut dyn SecureRandom,
+        out: &mut [u8],
+    ) -> Result<usize, CryptoError> {
+        if scheme == self.scheme() {
+            self.sign(message, rng, out)
+        } else {
+            Err(CryptoError::Unsupported)
+        }
+    }
+
+    /// The matching public key, if the key can say (used to check that a configured key
+    /// belongs to its certificate).
+    fn public_key(&self) -> Option<PublicKey> {
+        None
+    }
+
+    /// RSA keys only: the raw decryption primitive RSADP with I2OSP (RFC 8017 5.1.2, 4.1),
+    /// blinded with `rng`, writing exactly the modulus length into `out` and returning it. No
+    /// padding is checked here: RSA key transport checks it itself in constant time
+    /// ([`rsa_premaster`], RFC 5246 7.4.7.1). Failures (a ciphertext of the wrong length or
+    /// not below the modulus, the CRT fault check) depend only on public values; keys that
+    /// cannot decrypt answer [`CryptoError::Unsupported`].
+    fn rsa_decrypt_raw(
+        &self,
+        ciphertext: &[u8],
+        rng: &mut dyn SecureRandom,
+        out: &mut [u8],
+    ) -> Result<usize, CryptoError> {
+        let _ = (ciphertext, rng, out);
+        Err(CryptoError::Unsupported)
+    }
 }
 
-/// Largest signature any supported scheme produces (DER ECDSA P-256 is at most 72 bytes; room
-/// is left for RSA-4096 later).
+/// Largest signature any supported scheme produces: an RSA-4096 signature is 512 bytes (DER
+/// ECDSA P-384 at most 104). Signing keys with larger moduli are refused when loaded.
 pub const MAX_SIGNATURE_LEN: usize = 512;
 
 /// A source of cryptographically secure random bytes. The engine takes all its randomness from
@@ -252,8 +442,23 @@ pub trait CryptoProvider: fmt::Debug + Send + Sync {
         signature: &[u8],
     ) -> Result<(), CryptoError>;
 
-    /// Loads a private key for `scheme`. For ECDSA P-256 the provider accepts a raw 32-byte
-    /// big-endian scalar, a SEC1 `ECPrivateKey` (RFC 5915) DER or a PKCS#8 DER document.
+    /// RSAES-PKCS1-v1_5 encryption (RFC 8017 7.2.1) of `plaintext` under `public_key` (a DER
+    /// `RSAPublicKey`), for the client's side of RSA key transport. Providers without RSA keep
+    /// the default, which answers [`CryptoError::Unsupported`].
+    fn rsa_encrypt_pkcs1(
+        &self,
+        public_key: &[u8],
+        plaintext: &[u8],
+        rng: &mut dyn SecureRandom,
+    ) -> Result<alloc::vec::Vec<u8>, CryptoError> {
+        let _ = (public_key, plaintext, rng);
+        Err(CryptoError::Unsupported)
+    }
+
+    /// Loads a private key for `scheme`. For ECDSA P-256 (and P-384) the provider accepts a raw
+    /// 32-byte (48-byte) big-endian scalar, a SEC1 `ECPrivateKey` (RFC 5915) DER or a PKCS#8
+    /// DER document; for RSA a PKCS#1 `RSAPrivateKey` or a PKCS#8 DER document (the returned key
+    /// signs with every RSA scheme, see [`SigningKey::schemes`]).
     /// Providers that cannot sign keep the default, which answers
     /// [`CryptoError::Unsupported`].
     fn signing_key(
@@ -268,9 +473,16 @@ pub trait CryptoProvider: fmt::Debug + Send + Sync {
 
 pub mod cbc;
 pub mod prf;
+pub mod rsa_premaster;
 
 #[cfg(feature = "rustcrypto")]
 pub mod rustcrypto;
+#[cfg(feature = "rustcrypto-p384")]
+pub mod rustcrypto_p384;
+#[cfg(feature = "rustcrypto")]
+pub mod rustcrypto_pk;
+#[cfg(feature = "rustcrypto-rsa")]
+pub mod rustcrypto_rsa;
 #[cfg(feature = "rustcrypto")]
 mod seeded;
 #[cfg(feature = "rustcrypto")]

@@ -565,6 +565,14 @@ impl SigningKey for P256SigningKey {
         dst.copy_from_slice(bytes);
         Ok(bytes.len())
     }
+
+    fn public_key(&self) -> Option<super::PublicKey> {
+        Some(super::PublicKey::new(
+            super::PublicKeyKind::EcP256,
+            256,
+            P256SigningKey::public_key(self).to_vec(),
+        ))
+    }
 }
 
 /// Verifies a DER ECDSA P-256/SHA-256 signature with a SEC1 (uncompressed or compressed) key.
@@ -649,7 +657,27 @@ impl CryptoProvider for RustCrypto {
     ) -> Result<(), CryptoError> {
         match scheme {
             SignatureScheme::EcdsaP256Sha256 => verify_p256(public_key, message, signature),
+            SignatureScheme::EcdsaP384Sha384
+            | SignatureScheme::EcdsaP384Sha256
+            | SignatureScheme::EcdsaP256Sha384 => {
+                super::rustcrypto_pk::verify_ecdsa_extra(scheme, public_key, message, signature)
+            }
+            SignatureScheme::RsaPkcs1Sha256
+            | SignatureScheme::RsaPkcs1Sha384
+            | SignatureScheme::RsaPssRsaeSha256
+            | SignatureScheme::RsaPssRsaeSha384 => {
+                super::rustcrypto_pk::verify_rsa(scheme, public_key, message, signature)
+            }
         }
+    }
+
+    fn rsa_encrypt_pkcs1(
+        &self,
+        public_key: &[u8],
+        plaintext: &[u8],
+        rng: &mut dyn SecureRandom,
+    ) -> Result<alloc::vec::Vec<u8>, CryptoError> {
+        super::rustcrypto_pk::rsa_encrypt_pkcs1(public_key, plaintext, rng)
     }
 
     fn signing_key(
@@ -659,6 +687,7 @@ impl CryptoProvider for RustCrypto {
     ) -> Result<Box<dyn SigningKey>, CryptoError> {
         match scheme {
             SignatureScheme::EcdsaP256Sha256 => Ok(Box::new(P256SigningKey::from_bytes(private_key)?)),
+            _ => super::rustcrypto_pk::signing_key(scheme, private_key),
         }
     }
 }

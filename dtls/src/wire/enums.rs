@@ -198,6 +198,8 @@ open_enum! {
         TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 = 0xC02C => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
         /// RFC 5289.
         TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 = 0xC02F => "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        /// RFC 5289.
+        TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 = 0xC030 => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
         /// RFC 5489.
         TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256 = 0xC037 => "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256",
         /// RFC 6655.
@@ -246,8 +248,8 @@ impl CipherSuite {
             0x008C | 0x008D | 0x00A8 | 0x00A9 | 0x00AE | 0xC0A4 | 0xC0A5 | 0xC0A8 | 0xC0A9 | 0xCCAB => {
                 Some(Kx::Psk)
             }
-            0xC009 | 0xC00A | 0xC023 | 0xC027 | 0xC02B | 0xC02C | 0xC02F | 0xC0AC | 0xC0AE | 0xC0AF
-            | 0xCCA9 => Some(Kx::Ecdhe),
+            0xC009 | 0xC00A | 0xC023 | 0xC027 | 0xC02B | 0xC02C | 0xC02F | 0xC030 | 0xC0AC | 0xC0AE
+            | 0xC0AF | 0xCCA9 => Some(Kx::Ecdhe),
             0xC037 | 0xD001 | 0xD003 => Some(Kx::EcdhePsk),
             _ => None,
         }
