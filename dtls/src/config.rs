@@ -14,7 +14,7 @@ use crate::suite;
 use crate::time::Duration;
 use crate::wire::CipherSuite;
 
-pub use crate::handshake::limits::Limits;
+pub use crate::handshake::limits::{ChainLimits, Limits};
 
 /// Largest PSK the engine accepts (RFC 4279 5.3 requires at least 64 bytes of support).
 pub const MAX_PSK_LEN: usize = 64;
@@ -237,9 +237,10 @@ pub struct ClientConfig {
     pub verifier: Option<Arc<dyn CertificateVerifier>>,
     /// Sent in the server_name extension (RFC 6066 3) and passed to the verifier.
     pub server_name: Option<String>,
-    /// Client certificates offered when the server sends CertificateRequest, chosen with
-    /// [`crate::pki::Identities::select_client`]. Not used by the handshake yet (it answers
-    /// with an empty Certificate).
+    /// Client certificates offered when the server sends CertificateRequest (RFC 5246 7.4.6),
+    /// chosen with [`crate::pki::Identities::select_client`]: the chosen chain is sent and its
+    /// key signs CertificateVerify. With none (or none that fits the request) the client
+    /// answers with an empty Certificate.
     pub identities: Option<Arc<crate::pki::Identities>>,
 }
 
@@ -266,7 +267,7 @@ impl ClientConfig {
             .copied()
             .filter(|s| match suite::lookup(*s).map(|p| p.key_exchange) {
                 Some(Kx::Psk) => self.psk.is_some(),
-                Some(Kx::Ecdhe) => self.verifier.is_some(),
+                Some(Kx::Ecdhe | Kx::Rsa) => self.verifier.is_some(),
                 _ => false,
             })
             .collect()
@@ -292,17 +293,25 @@ pub struct ServerConfig {
     pub psk_store: Option<Arc<dyn PskStore>>,
     /// Sent as the PSK identity hint in ServerKeyExchange (RFC 4279 2); omitted when `None`.
     pub psk_hint: Option<Vec<u8>>,
-    /// Chain and key for certificate suites.
+    /// One chain and key for certificate suites: the single-identity shorthand, kept for
+    /// configurations that predate `identities`. It is used as one more identity after those
+    /// of `identities` (so it is the fallback when both are set); it need not be migrated.
     pub certificate: Option<Arc<CertifiedKey>>,
-    /// Several chains and keys (say RSA and ECDSA), chosen per handshake with
-    /// [`crate::pki::Identities::choose_suite`]. Not used by the handshake yet; `certificate`
-    /// is what it sends today.
+    /// Chains and keys (say RSA and ECDSA) in order of preference. Each handshake picks the
+    /// suite and identity with [`crate::pki::Identities::choose_suite`]: by the client's
+    /// suites, signature_algorithms, supported_groups and server_name.
     pub identities: Option<Arc<crate::pki::Identities>>,
-    /// Whether to ask clients for certificates. Not acted on by the handshake yet.
+    /// Whether to ask clients for certificates on certificate suites (RFC 5246 7.4.4; PSK
+    /// suites never ask). Anything but `None` needs `client_verifier`.
     pub client_auth: ClientAuth,
     /// Judges client chains when `client_auth` is not `None` (see
-    /// [`CertificateVerifier::verify_client`]).
+    /// [`CertificateVerifier::verify_client`]; [`crate::pki::WebPkiVerifier`] validates them
+    /// against a trust store).
     pub client_verifier: Option<Arc<dyn CertificateVerifier>>,
+    /// Distinguished names (DER) listed in CertificateRequest.certificate_authorities (RFC
+    /// 5246 7.4.4), e.g. [`crate::pki::TrustStore::subjects`] of the client roots. Empty by
+    /// default: the list only helps clients with several identities, and costs flight bytes.
+    pub client_ca_names: Vec<Vec<u8>>,
     /// Answer ClientHellos without a valid cookie with a HelloVerifyRequest (RFC 6347 4.2.1).
     /// On by default: without it a spoofed ClientHello makes the server do work and answer
     /// with a large flight (amplification).
@@ -325,6 +334,7 @@ impl ServerConfig {
             identities: None,
             client_auth: ClientAuth::None,
             client_verifier: None,
+            client_ca_names: Vec::new(),
             cookies: true,
             cookie_rotation: Duration::from_secs(60),
         }
@@ -336,9 +346,23 @@ impl ServerConfig {
         self.common.cipher_suites.contains(&s)
             && match suite::lookup(s).map(|p| p.key_exchange) {
                 Some(Kx::Psk) => self.psk_store.is_some(),
-                Some(Kx::Ecdhe) => self.certificate.is_some(),
+                Some(Kx::Ecdhe | Kx::Rsa) => self.has_identity(),
                 _ => false,
             }
+    }
+
+    fn has_identity(&self) -> bool {
+        self.certificate.is_some() || self.identities.as_ref().is_some_and(|i| !i.is_empty())
+    }
+
+    /// The identities a handshake chooses from: `identities`, then `certificate`. Built once
+    /// per server ([`crate::Server::new`]), since it parses every certificate.
+    pub(crate) fn server_identities(&self) -> Result<crate::pki::Identities, Error> {
+        let mut all = self.identities.as_deref().cloned().unwrap_or_default();
+        if let Some(certified) = &self.certificate {
+            all.add(crate::pki::Identity::from_certified(certified.clone())?);
+        }
+        Ok(all)
     }
 
     pub(crate) fn validate(&self) -> Result<(), Error> {
@@ -354,6 +378,11 @@ impl ServerConfig {
         if !self.common.cipher_suites.iter().any(|s| self.can_use(*s)) {
             return Err(Error::Config(
                 "no suite can be negotiated: PSK suites need a PSK store, certificate suites a certificate",
+            ));
+        }
+        if self.client_auth != ClientAuth::None && self.client_verifier.is_none() {
+            return Err(Error::Config(
+                "client_auth asks for client certificates but no client_verifier judges them",
             ));
         }
         Ok(())

@@ -94,8 +94,19 @@ const fn sha384(p: SuiteParams) -> SuiteParams {
     }
 }
 
-/// Every suite the engine can negotiate, in its default order of preference: AEAD first, the
-/// constrained-device favourite CCM_8 before GCM.
+/// Every suite the engine can negotiate, in its default order of preference:
+///
+/// 1. forward-secret AEAD suites (ECDHE_ECDSA, then ECDHE_RSA): the constrained-device
+///    favourite CCM_8 first, then GCM (AES-128 before AES-256), then CCM;
+/// 2. PSK AEAD suites;
+/// 3. CBC (MAC-then-encrypt) suites with forward secrecy, then PSK CBC;
+/// 4. RSA key transport last: no forward secrecy, PKCS#1 v1.5 encryption of the premaster
+///    (the Bleichenbacher class of attacks, countered in `crypto::rsa_premaster` but never as
+///    robust as not using it) and, for TLS_RSA_WITH_AES_128_CBC_SHA, an HMAC-SHA1 MAC.
+///
+/// TLS_RSA_WITH_AES_128_CBC_SHA is the reference system's mandatory suite (RFC 5246 9), so it
+/// is enabled by default for interoperability, but a server picks it only when the client
+/// offers nothing above it that the server's credentials allow.
 pub const SUPPORTED: &[SuiteParams] = &[
     aead(
         CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,
@@ -109,20 +120,36 @@ pub const SUPPORTED: &[SuiteParams] = &[
         BulkCipher::AesGcm,
         16,
     ),
+    sha384(aead(
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        KeyExchangeKind::Ecdhe,
+        BulkCipher::AesGcm,
+        32,
+    )),
     aead(
         CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
         KeyExchangeKind::Ecdhe,
         BulkCipher::AesCcm,
         16,
     ),
-    cbc(
-        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
-        KeyExchangeKind::Ecdhe,
-        BulkCipher::AesCbcSha256 {
-            encrypt_then_mac: false,
-        },
-        32,
+    with_auth(
+        aead(
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            KeyExchangeKind::Ecdhe,
+            BulkCipher::AesGcm,
+            16,
+        ),
+        SuiteAuth::Rsa,
     ),
+    sha384(with_auth(
+        aead(
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            KeyExchangeKind::Ecdhe,
+            BulkCipher::AesGcm,
+            32,
+        ),
+        SuiteAuth::Rsa,
+    )),
     aead(
         CipherSuite::TLS_PSK_WITH_AES_128_CCM_8,
         KeyExchangeKind::Psk,
@@ -148,44 +175,13 @@ pub const SUPPORTED: &[SuiteParams] = &[
         32,
     ),
     cbc(
-        CipherSuite::TLS_PSK_WITH_AES_128_CBC_SHA256,
-        KeyExchangeKind::Psk,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
+        KeyExchangeKind::Ecdhe,
         BulkCipher::AesCbcSha256 {
             encrypt_then_mac: false,
         },
         32,
     ),
-];
-
-/// Suites whose parameters are defined (and whose record protection, key derivation and
-/// certificate handling are tested) but which the handshake does not negotiate yet: RSA key
-/// transport, ECDHE_RSA and the SHA-384 GCM suites. [`lookup`] does not see them, so no
-/// configuration can select them; they move to [`SUPPORTED`] when the handshake handles them.
-pub const PENDING_HANDSHAKE: &[SuiteParams] = &[
-    with_auth(
-        aead(
-            CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-            KeyExchangeKind::Ecdhe,
-            BulkCipher::AesGcm,
-            16,
-        ),
-        SuiteAuth::Rsa,
-    ),
-    sha384(aead(
-        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        KeyExchangeKind::Ecdhe,
-        BulkCipher::AesGcm,
-        32,
-    )),
-    sha384(with_auth(
-        aead(
-            CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-            KeyExchangeKind::Ecdhe,
-            BulkCipher::AesGcm,
-            32,
-        ),
-        SuiteAuth::Rsa,
-    )),
     with_auth(
         cbc(
             CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
@@ -198,6 +194,14 @@ pub const PENDING_HANDSHAKE: &[SuiteParams] = &[
         SuiteAuth::Rsa,
     ),
     cbc(
+        CipherSuite::TLS_PSK_WITH_AES_128_CBC_SHA256,
+        KeyExchangeKind::Psk,
+        BulkCipher::AesCbcSha256 {
+            encrypt_then_mac: false,
+        },
+        32,
+    ),
+    cbc(
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256,
         KeyExchangeKind::Rsa,
         BulkCipher::AesCbcSha256 {
@@ -205,8 +209,8 @@ pub const PENDING_HANDSHAKE: &[SuiteParams] = &[
         },
         32,
     ),
-    // The reference system's mandatory suite (RFC 5246 9). TLS 1.2 suites use the SHA-256 PRF
-    // whatever their MAC (RFC 5246 5); the MAC here is HMAC-SHA1 with a 20-byte key.
+    // TLS 1.2 suites use the SHA-256 PRF whatever their MAC (RFC 5246 5); the MAC here is
+    // HMAC-SHA1 with a 20-byte key.
     cbc(
         CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
         KeyExchangeKind::Rsa,
@@ -220,16 +224,6 @@ pub const PENDING_HANDSHAKE: &[SuiteParams] = &[
 /// The parameters of `suite`, if the engine supports it.
 pub fn lookup(suite: CipherSuite) -> Option<&'static SuiteParams> {
     SUPPORTED.iter().find(|p| p.suite == suite)
-}
-
-/// The parameters of `suite` among the [`PENDING_HANDSHAKE`] suites.
-pub fn lookup_pending(suite: CipherSuite) -> Option<&'static SuiteParams> {
-    PENDING_HANDSHAKE.iter().find(|p| p.suite == suite)
-}
-
-/// The parameters of `suite` in either table.
-pub fn lookup_any(suite: CipherSuite) -> Option<&'static SuiteParams> {
-    lookup(suite).or_else(|| lookup_pending(suite))
 }
 
 #[cfg(test)]
@@ -246,13 +240,12 @@ mod tests {
     }
 
     #[test]
-    fn pending_suites_are_not_negotiable_and_agree_with_their_names() {
-        for p in PENDING_HANDSHAKE {
+    fn every_suite_agrees_with_its_name() {
+        for p in SUPPORTED {
             let name = p.suite.iana_name().unwrap();
-            assert_eq!(p.suite.key_exchange(), Some(p.key_exchange), "{name}");
-            assert!(lookup(p.suite).is_none(), "{name} is already in SUPPORTED");
-            assert_eq!(lookup_any(p.suite), Some(p));
-            let auth = if name.contains("_RSA_WITH_") {
+            let auth = if name.contains("_PSK_") {
+                SuiteAuth::Psk
+            } else if name.contains("_RSA_WITH_") {
                 SuiteAuth::Rsa
             } else {
                 SuiteAuth::Ecdsa
@@ -273,9 +266,26 @@ mod tests {
             };
             assert_eq!(p.mac_key_len, mac, "{name}");
         }
-        for p in SUPPORTED {
-            let ecdsa = p.suite.iana_name().unwrap().contains("ECDSA");
-            assert_eq!(p.auth == SuiteAuth::Ecdsa, ecdsa, "{:?}", p.suite);
-        }
+    }
+
+    #[test]
+    fn aead_suites_come_first_and_rsa_key_transport_last() {
+        let aead = |p: &SuiteParams| p.mac_key_len == 0;
+        let last_aead = SUPPORTED.iter().rposition(aead).unwrap();
+        let first_cbc = SUPPORTED.iter().position(|p| !aead(p)).unwrap();
+        assert!(last_aead < first_cbc);
+        let first_rsa_kx = SUPPORTED
+            .iter()
+            .position(|p| p.key_exchange == KeyExchangeKind::Rsa)
+            .unwrap();
+        assert!(
+            SUPPORTED[first_rsa_kx..]
+                .iter()
+                .all(|p| p.key_exchange == KeyExchangeKind::Rsa)
+        );
+        assert_eq!(
+            SUPPORTED.last().map(|p| p.suite),
+            Some(CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA)
+        );
     }
 }

@@ -47,7 +47,7 @@ fn offer<'a>(
 }
 
 fn params(s: Cs) -> &'static suite::SuiteParams {
-    suite::lookup_any(s).unwrap()
+    suite::lookup(s).unwrap()
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Record protection for the suites waiting on the handshake (`suite::PENDING_HANDSHAKE`):
+//! Record protection for the certificate suites added with issue 11 (RSA key transport,
+//! ECDHE_RSA and the SHA-384 GCM suites):
 //! keys derived with each suite's PRF hash (SHA-384 for the `_SHA384` GCM suites), split as
 //! RFC 5246 6.3 says, sealed by one side's write cipher and opened by the other's read cipher;
 //! AES-256-GCM records checked against the `aes-gcm` crate directly.
@@ -7,8 +8,25 @@ use aes_gcm::aead::{AeadInOut, KeyInit};
 use dtls::crypto::prf;
 use dtls::crypto::rustcrypto::RustCrypto;
 use dtls::crypto::{BulkCipher, CryptoProvider, HashAlgorithm, RecordAad, RecordCipher};
-use dtls::suite::{PENDING_HANDSHAKE, SuiteParams};
+use dtls::suite::{self, SuiteParams};
 use dtls::wire::CipherSuite;
+
+/// The suites this file covers.
+const CERTIFICATE_SUITES: &[CipherSuite] = &[
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+    CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA256,
+    CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+];
+
+fn pending() -> Vec<&'static SuiteParams> {
+    CERTIFICATE_SUITES
+        .iter()
+        .map(|s| suite::lookup(*s).unwrap())
+        .collect()
+}
 
 const CLIENT_RANDOM: [u8; 32] = [0xc1; 32];
 const SERVER_RANDOM: [u8; 32] = [0x5e; 32];
@@ -92,8 +110,8 @@ fn round_trip(sender: &dyn RecordCipher, receiver: &dyn RecordCipher, seq: u64, 
 #[test]
 fn key_blocks_have_the_length_each_pending_suite_needs() {
     let len = |s| {
-        PENDING_HANDSHAKE
-            .iter()
+        pending()
+            .into_iter()
             .find(|p| p.suite == s)
             .unwrap()
             .key_block_len()
@@ -120,7 +138,7 @@ fn key_blocks_have_the_length_each_pending_suite_needs() {
 
 #[test]
 fn every_pending_suite_protects_records_in_both_directions_with_derived_keys() {
-    for p in PENDING_HANDSHAKE {
+    for p in pending() {
         let k = keys(p);
         let client_write = cipher(p, &k.client_key, &k.client_mac, &k.client_iv);
         let server_read = cipher(p, &k.client_key, &k.client_mac, &k.client_iv);
@@ -139,8 +157,8 @@ fn every_pending_suite_protects_records_in_both_directions_with_derived_keys() {
 
 #[test]
 fn sha384_and_sha256_prfs_give_different_keys_for_the_same_secrets() {
-    let gcm384 = PENDING_HANDSHAKE
-        .iter()
+    let gcm384 = pending()
+        .into_iter()
         .find(|p| p.suite == CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384)
         .unwrap();
     assert_eq!(gcm384.prf_hash, HashAlgorithm::Sha384);
@@ -157,7 +175,7 @@ fn aes_256_gcm_records_from_a_sha384_key_block_match_rfc5288_construction() {
         CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
         CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
     ] {
-        let p = PENDING_HANDSHAKE.iter().find(|p| p.suite == suite).unwrap();
+        let p = pending().into_iter().find(|p| p.suite == suite).unwrap();
         assert_eq!(p.bulk, BulkCipher::AesGcm);
         let k = keys(p);
         let ours = cipher(p, &k.client_key, &[], &k.client_iv);
@@ -192,8 +210,8 @@ fn aes_256_gcm_records_from_a_sha384_key_block_match_rfc5288_construction() {
 
 #[test]
 fn cbc_sha1_records_of_the_rsa_suite_reject_a_flipped_mac_bit() {
-    let p = PENDING_HANDSHAKE
-        .iter()
+    let p = pending()
+        .into_iter()
         .find(|p| p.suite == CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA)
         .unwrap();
     assert_eq!(

@@ -2,6 +2,7 @@
 //! any change in what goes on the wire shows up as a diff under `snapshots/`.
 
 mod common;
+mod pki_support;
 
 use std::fmt::Write;
 
@@ -38,6 +39,24 @@ fn describe_handshake(out: &mut String, ty: HandshakeType, body: &[u8], whole: b
                 .collect();
             let _ = write!(out, " suite={:?} ext=[{}]", h.cipher_suite, ext.join(","));
         }
+        HandshakeType::CERTIFICATE if whole => {
+            let c = dtls::wire::Certificate::parse(body).unwrap();
+            let sizes: Vec<_> = c
+                .certificate_list
+                .iter()
+                .map(|c| format!("{}B", c.len()))
+                .collect();
+            let _ = write!(out, " chain=[{}]", sizes.join(","));
+        }
+        HandshakeType::CERTIFICATE_VERIFY | HandshakeType::SERVER_KEY_EXCHANGE if whole => {
+            // The signature algorithm is the last digitally-signed element of both.
+            if ty == HandshakeType::CERTIFICATE_VERIFY {
+                let cv = dtls::wire::CertificateVerify::parse(body).unwrap();
+                let _ = write!(out, " {:?}", cv.algorithm);
+            } else if let Ok((ske, _)) = dtls::wire::EcdheServerKeyExchange::parse_with_params(body) {
+                let _ = write!(out, " {:?}", ske.signed.algorithm);
+            }
+        }
         _ => {}
     }
 }
@@ -47,6 +66,10 @@ fn transcript(suite: CipherSuite, mtu: usize, compact: bool) -> String {
     let mut server = server_config(true, mtu);
     client.common.compact = compact;
     server.common.compact = compact;
+    transcript_of(client, server)
+}
+
+fn transcript_of(client: dtls::ClientConfig, server: dtls::ServerConfig) -> String {
     let mut pair = Pair::new(client, server, 2024);
     pair.handshake();
     pair.client.send(b"hello").unwrap();
@@ -158,6 +181,38 @@ fn ecdhe_ecdsa_aes_128_gcm_sha256_mtu_300() {
         "ecdhe_ecdsa_aes_128_gcm_sha256_mtu_300",
         CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         300,
+    );
+}
+
+fn snapshot_of(name: &str, client: dtls::ClientConfig, server: dtls::ServerConfig) {
+    insta::with_settings!({
+        snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/../snapshots/transcripts"),
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!(name, transcript_of(client, server));
+    });
+}
+
+/// RSA key transport (no ServerKeyExchange) with X.509 chains, fragmented at 300 bytes.
+#[test]
+fn rsa_aes_128_cbc_sha_mtu_300() {
+    let suite = CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA;
+    snapshot_of(
+        "rsa_aes_128_cbc_sha_mtu_300",
+        pki_support::pki_client(suite, 300, None),
+        pki_support::pki_server(300, dtls::config::ClientAuth::None),
+    );
+}
+
+/// ECDHE_RSA with a required client certificate (CertificateRequest, the client's chain and
+/// CertificateVerify).
+#[test]
+fn ecdhe_rsa_aes_128_gcm_sha256_client_auth() {
+    let suite = CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    snapshot_of(
+        "ecdhe_rsa_aes_128_gcm_sha256_client_auth",
+        pki_support::pki_client(suite, 1200, Some(pki_support::ec_client())),
+        pki_support::pki_server(1200, dtls::config::ClientAuth::Require),
     );
 }
 

@@ -5,12 +5,71 @@
 //! `max_early_record_bytes` of next-epoch records per connection, and a server at most
 //! `max_sessions` connections.
 
+use alloc::vec::Vec;
 use core::fmt;
 
+use crate::error::{CertificateError, CertificateErrorKind};
 use crate::time::Duration;
 
 /// Largest value a 24-bit handshake length field can carry (RFC 6347 4.2.2, `uint24 length`).
 pub const MAX_U24: u32 = 0x00FF_FFFF;
+
+/// Bounds on a peer's certificate chain, checked before anything in it is parsed (the
+/// engine applies [`Limits::chain`] to every chain a peer sends, before the certificate
+/// verifier sees it; `pki::WebPkiVerifier` applies its own copy to chains it is given).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChainLimits {
+    /// Most certificates accepted in a chain, leaf included (default 6).
+    ///
+    /// Real chains are a leaf and one or two intermediates; 6 leaves room for cross-signing.
+    /// webpki itself refuses paths of more than 6 intermediates and bounds its path search
+    /// (100 signature checks); this bound also caps what we parse and hash.
+    pub max_chain_len: usize,
+    /// Most bytes of DER certificates accepted in a chain (default 16 KiB).
+    ///
+    /// The Certificate message is bounded by `Limits::max_handshake_message_len` (16 KiB by
+    /// default); this keeps chain validation within the same budget when that is raised.
+    pub max_chain_bytes: usize,
+}
+
+impl ChainLimits {
+    /// The defaults documented on each field.
+    pub const DEFAULT: ChainLimits = ChainLimits {
+        max_chain_len: 6,
+        max_chain_bytes: 16 * 1024,
+    };
+
+    /// Refuses a chain with more certificates or bytes than allowed (`bad_certificate`), or
+    /// an empty one (`handshake_failure`: no certificate where one is required).
+    pub fn check(&self, chain: &[Vec<u8>]) -> Result<(), CertificateError> {
+        if chain.is_empty() {
+            return Err(CertificateError::new(
+                CertificateErrorKind::Missing,
+                "the peer sent no certificate",
+            ));
+        }
+        if chain.len() > self.max_chain_len {
+            return Err(CertificateError::new(
+                CertificateErrorKind::TooLarge,
+                "chain has more certificates than ChainLimits allows",
+            ));
+        }
+        let total = chain.iter().try_fold(0usize, |sum, c| sum.checked_add(c.len()));
+        if total.is_none_or(|t| t > self.max_chain_bytes) {
+            return Err(CertificateError::new(
+                CertificateErrorKind::TooLarge,
+                "chain is larger than ChainLimits allows",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Default for ChainLimits {
+    fn default() -> Self {
+        ChainLimits::DEFAULT
+    }
+}
 
 /// The bounds of one endpoint's handshake machinery.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,6 +217,10 @@ pub struct Limits {
     /// validation (RFC 9000 8.1). A spoofed stream of small fragments can therefore never make
     /// us send more than three times what it costs the attacker.
     pub amplification_factor: u8,
+
+    /// Bounds on the certificate chain a peer sends (default: 6 certificates, 16 KiB; see
+    /// [`ChainLimits`]). Applied before the chain is parsed or given to the verifier.
+    pub chain: ChainLimits,
 }
 
 impl Limits {
@@ -180,6 +243,7 @@ impl Limits {
         max_hello_verify_requests: 4,
         pmtu_backoff_after: 2,
         amplification_factor: 3,
+        chain: ChainLimits::DEFAULT,
     };
 
     /// Checks that the limits are usable together.
@@ -220,6 +284,13 @@ impl Limits {
         }
         if self.amplification_factor == 0 {
             return fail("amplification_factor must be at least 1");
+        }
+        if self.chain.max_chain_len == 0 {
+            // A certificate suite could never complete.
+            return fail("chain.max_chain_len must be at least 1");
+        }
+        if self.chain.max_chain_bytes == 0 {
+            return fail("chain.max_chain_bytes must be positive");
         }
         Ok(())
     }
@@ -314,6 +385,20 @@ mod tests {
             },
             Limits {
                 max_sessions: 0,
+                ..Limits::DEFAULT
+            },
+            Limits {
+                chain: ChainLimits {
+                    max_chain_len: 0,
+                    ..ChainLimits::DEFAULT
+                },
+                ..Limits::DEFAULT
+            },
+            Limits {
+                chain: ChainLimits {
+                    max_chain_bytes: 0,
+                    ..ChainLimits::DEFAULT
+                },
                 ..Limits::DEFAULT
             },
         ];

@@ -40,6 +40,14 @@ impl Identity {
     /// parse, if the leaf's key is of a kind this stack cannot use, or if the key is known not
     /// to belong to the leaf.
     pub fn new(chain: Vec<Vec<u8>>, key: Box<dyn SigningKey>) -> Result<Self, CertificateError> {
+        Identity::from_certified(Arc::new(CertifiedKey { chain, key }))
+    }
+
+    /// An identity from a chain and key already shared as a [`CertifiedKey`] (what
+    /// `ServerConfig::certificate` holds), with the checks of [`Identity::new`].
+    pub fn from_certified(certified: Arc<CertifiedKey>) -> Result<Self, CertificateError> {
+        let chain = &certified.chain;
+        let key = &certified.key;
         let leaf_der = chain
             .first()
             .ok_or(err(Kind::Missing, "an identity needs a certificate"))?;
@@ -61,14 +69,14 @@ impl Identity {
         }
         let mut names = Vec::new();
         let mut signed_with = Vec::new();
-        for cert in &chain {
+        for cert in chain {
             let info = CertificateInfo::parse(cert)?;
             names.push(info.issuer);
             names.push(info.subject);
             signed_with.push(info.signed_with);
         }
         Ok(Identity {
-            certified: Arc::new(CertifiedKey { chain, key }),
+            certified,
             leaf,
             public_key,
             names,
@@ -88,7 +96,7 @@ impl Identity {
         Identity::new(chain, key)
     }
 
-    /// The chain and key in the form the handshake uses today (`ServerConfig::certificate`).
+    /// The chain and key as one shared value (the form of `ServerConfig::certificate`).
     pub fn certified_key(&self) -> &Arc<CertifiedKey> {
         &self.certified
     }
@@ -299,13 +307,12 @@ impl Identities {
 
     /// Walks `our_suites` in our order of preference and returns the first certificate suite
     /// the client offers and an identity fits (see [`select_server`](Self::select_server)).
-    /// Suites are looked up in both [`suite::SUPPORTED`] and [`suite::PENDING_HANDSHAKE`];
-    /// PSK suites and unknown code points are skipped.
+    /// PSK suites and code points outside [`suite::SUPPORTED`] are skipped.
     pub fn choose_suite(&self, our_suites: &[CipherSuite], offer: &ClientOffer<'_>) -> Option<ServerChoice> {
         our_suites
             .iter()
             .filter(|s| offer.cipher_suites.contains(s))
-            .filter_map(|s| suite::lookup_any(*s))
+            .filter_map(|s| suite::lookup(*s))
             .filter(|p| p.auth != SuiteAuth::Psk)
             .find_map(|p| self.select_server(p, offer))
     }

@@ -31,6 +31,7 @@ use super::store::TrustStore;
 use crate::config::CertificateVerifier;
 use crate::crypto::CryptoProvider;
 use crate::error::{CertificateError, CertificateErrorKind as Kind, Error};
+pub use crate::handshake::limits::ChainLimits;
 
 /// Where the validation time comes from. The engine has no clock (its `Instant` is monotonic
 /// and relative), so wall-clock time for certificate validity is the configuration's business.
@@ -82,33 +83,6 @@ impl ValidityCheck {
     /// Checks validity against `source`.
     pub fn at(source: impl TimeSource + 'static) -> Self {
         ValidityCheck::At(Arc::new(source))
-    }
-}
-
-/// Bounds on a peer's chain, checked before anything is parsed.
-///
-/// To move into `Limits`: they bound work a peer can ask for, like the handshake limits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChainLimits {
-    /// Most certificates accepted in a chain, leaf included (default 6).
-    ///
-    /// Real chains are a leaf and one or two intermediates; 6 leaves room for cross-signing.
-    /// webpki itself refuses paths of more than 6 intermediates and bounds its path search
-    /// (100 signature checks); this bound also caps what we parse and hash.
-    pub max_chain_len: usize,
-    /// Most bytes of DER certificates accepted in a chain (default 16 KiB).
-    ///
-    /// The Certificate message is bounded by `Limits::max_handshake_message_len` (16 KiB by
-    /// default); this keeps chain validation within the same budget when that is raised.
-    pub max_chain_bytes: usize,
-}
-
-impl Default for ChainLimits {
-    fn default() -> Self {
-        ChainLimits {
-            max_chain_len: 6,
-            max_chain_bytes: 16 * 1024,
-        }
     }
 }
 
@@ -171,12 +145,14 @@ impl WebPkiVerifier {
             provider,
             roots,
             validity,
-            limits: ChainLimits::default(),
+            limits: ChainLimits::DEFAULT,
             name_check: NameCheck::default(),
         }
     }
 
-    /// Replaces the chain bounds.
+    /// Replaces the chain bounds. Inside a handshake the engine has already applied
+    /// `Limits::chain` to the peer's chain before any verifier sees it; this bound is the
+    /// verifier's own, for chains validated outside a handshake (or to be stricter).
     pub fn with_limits(mut self, limits: ChainLimits) -> Self {
         self.limits = limits;
         self
@@ -209,16 +185,7 @@ impl WebPkiVerifier {
         let (leaf, intermediates) = chain
             .split_first()
             .ok_or(err(Kind::Missing, "the peer sent no certificate"))?;
-        if chain.len() > self.limits.max_chain_len {
-            return Err(err(
-                Kind::TooLarge,
-                "chain has more certificates than ChainLimits allows",
-            ));
-        }
-        let total = chain.iter().try_fold(0usize, |sum, c| sum.checked_add(c.len()));
-        if total.is_none_or(|t| t > self.limits.max_chain_bytes) {
-            return Err(err(Kind::TooLarge, "chain is larger than ChainLimits allows"));
-        }
+        self.limits.check(chain)?;
         let name = match (server_name, self.name_check, role) {
             (Some(name), _, ChainRole::Server) => Some(ServerName::try_from(name).map_err(|_| {
                 err(

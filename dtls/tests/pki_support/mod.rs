@@ -68,3 +68,59 @@ impl SecureRandom for TestRng {
         }
     }
 }
+
+/// An identity from a PEM chain and PEM key of the test PKI.
+pub fn identity(chain_pem: &str, key_pem: &str) -> dtls::pki::Identity {
+    dtls::pki::Identity::load(provider().as_ref(), &file(chain_pem), &file(key_pem)).unwrap()
+}
+
+/// The server's identities: RSA (sign + encipher) and P-256, both for server.dtls.test.
+pub fn server_identities() -> dtls::pki::Identities {
+    let mut ids = dtls::pki::Identities::new();
+    ids.add(identity("rsa-server.chain.pem", "rsa-server.key.pem"));
+    ids.add(identity("ec-server.chain.pem", "ec-server.key.pem"));
+    ids
+}
+
+/// The client identities of the test PKI, by key kind.
+pub fn ec_client() -> dtls::pki::Identities {
+    let mut ids = dtls::pki::Identities::new();
+    ids.add(identity("ec-client.chain.pem", "ec-client.key.pem"));
+    ids
+}
+
+pub fn rsa_client() -> dtls::pki::Identities {
+    let mut ids = dtls::pki::Identities::new();
+    ids.add(identity("rsa-client.chain.pem", "rsa-client.key.pem"));
+    ids
+}
+
+/// The server name of the test PKI's server leaves.
+pub const SERVER_NAME: &str = "server.dtls.test";
+
+/// A client offering only `suite`, validating the server's chain with [`verifier`] for
+/// [`SERVER_NAME`], with `identities` for client authentication.
+pub fn pki_client(
+    suite: dtls::wire::CipherSuite,
+    mtu: usize,
+    identities: Option<dtls::pki::Identities>,
+) -> dtls::ClientConfig {
+    let mut c = dtls::ClientConfig::new(provider());
+    c.common.cipher_suites = vec![suite];
+    c.common.mtu = mtu;
+    c.verifier = Some(Arc::new(verifier()));
+    c.server_name = Some(SERVER_NAME.into());
+    c.identities = identities.map(Arc::new);
+    c
+}
+
+/// A server with [`server_identities`], cookies on, asking for client certificates as
+/// `client_auth` says and validating them with [`verifier`].
+pub fn pki_server(mtu: usize, client_auth: dtls::config::ClientAuth) -> dtls::ServerConfig {
+    let mut s = dtls::ServerConfig::new(provider());
+    s.common.mtu = mtu;
+    s.identities = Some(Arc::new(server_identities()));
+    s.client_auth = client_auth;
+    s.client_verifier = Some(Arc::new(verifier()));
+    s
+}

@@ -6,18 +6,22 @@
 //! ```text
 //! ExpectServerHello ──HelloVerifyRequest (bounded)──▶ ExpectServerHello
 //!       │ ServerHello
-//!       ├─ ECDHE ─▶ ExpectCertificate ─▶ ExpectServerKeyExchange ─┐ (signature verified,
-//!       └─ PSK ──────────────────────▶ ExpectServerKeyExchange ─┤  chain trusted)
-//!                                                                ▼
-//!                          ExpectServerHelloDone (CertificateRequest at most once)
-//!                                     │ ServerHelloDone: our flight
-//!                                     ▼
-//!                          ExpectChangeCipherSpec ─▶ ExpectFinished ─▶ Connected
+//!       ├─ ECDHE ─▶ ExpectCertificate ─▶ ExpectServerKeyExchange ─┐ (chain trusted,
+//!       ├─ RSA ───▶ ExpectCertificate ─────────────────────────────┤  signature verified)
+//!       └─ PSK ──────────────────────▶ ExpectServerKeyExchange ───┤
+//!                                                                  ▼
+//!               ExpectServerHelloDone (CertificateRequest at most once, certificate suites)
+//!                        │ ServerHelloDone: our flight ([Certificate,] ClientKeyExchange,
+//!                        ▼  [CertificateVerify,] ChangeCipherSpec, Finished)
+//!               ExpectChangeCipherSpec ─▶ ExpectFinished ─▶ Connected
 //! ```
 //!
 //! The connected state can only be built from a [`FinishedVerified`] (made by the Finished
-//! check) and a [`ServerAuth`], whose certificate variant needs a [`ServerKeyVerified`] that
-//! only the ServerKeyExchange check makes: skipping a check does not compile. A message a
+//! check) and a [`ServerAuth`]. Its certificate variants carry a [`ServerChain`], which only
+//! the chain check makes; the ECDHE variant also a [`ServerKeyVerified`], which only the
+//! ServerKeyExchange check makes. With RSA key transport the trusted chain is the whole proof
+//! until Finished: only the holder of the leaf's private key can decrypt the premaster, so a
+//! verified Finished authenticates the key. Skipping a check does not compile. A message a
 //! state does not accept is one typed error, [`Error::UnexpectedMessage`], built in
 //! [`unexpected`].
 
@@ -31,11 +35,13 @@ use zeroize::Zeroizing;
 use crate::codec::Codec;
 use crate::config::ClientConfig;
 use crate::crypto::prf::psk_premaster_secret;
-use crate::crypto::{self, RecordCipher, SecureRandom};
+use crate::crypto::rsa_premaster::encrypt_premaster;
+use crate::crypto::{self, PublicKey, RecordCipher, SecureRandom};
 use crate::engine::connection::{Core, Message, Role};
 use crate::engine::keys::{FinishedVerified, Secrets, ecdhe_premaster};
 use crate::engine::{Event, PeerIdentity};
 use crate::error::Error;
+use crate::pki;
 use crate::suite::{self, SuiteParams};
 use crate::time::Instant;
 use crate::wire::{
@@ -43,7 +49,8 @@ use crate::wire::{
     CompressionMethod, ECPointFormat, EcPointFormats, EcdhClientKeyExchange, EcdheServerKeyExchange,
     ExtendedMasterSecret, ExtensionType, Extensions, HandshakeType as HT, HelloVerifyRequest,
     KeyExchangeKind, NamedGroup, ProtocolVersion, PskClientKeyExchange, PskServerKeyExchange,
-    RenegotiationInfo, ServerHello, ServerNameList, SignatureAlgorithms, SignatureScheme, SupportedGroups,
+    RenegotiationInfo, RsaClientKeyExchange, ServerHello, ServerNameList, SignatureAlgorithms,
+    SupportedGroups,
 };
 
 /// The one place a wrong message becomes an error (alert: unexpected_message).
@@ -65,31 +72,83 @@ struct Negotiated {
 }
 
 mod auth {
-    //! The server authentication check and the proof it makes.
+    //! The server authentication checks and the proofs they make.
 
     use alloc::vec::Vec;
 
     use super::Negotiated;
     use crate::config::ClientConfig;
-    use crate::crypto;
+    use crate::crypto::{PublicKey, PublicKeyKind};
     use crate::engine::connection::Core;
-    use crate::error::Error;
-    use crate::wire::{AlertDescription as AD, EcdheServerKeyExchange, NamedGroup, SignatureScheme};
+    use crate::error::{CertificateError, CertificateErrorKind, Error};
+    use crate::pki::{self, KeyUse};
+    use crate::suite::SuiteAuth;
+    use crate::wire::{AlertDescription as AD, EcdheServerKeyExchange, KeyExchangeKind, NamedGroup};
 
-    /// Proof that the server's ServerKeyExchange was signed by the key of the leaf it sent
-    /// and that the verifier trusts the chain. Only [`verify_server_key_exchange`] makes one.
+    /// The server's chain, judged trustworthy by the configured verifier after passing
+    /// `Limits::chain`. Only [`trust_server_chain`] makes one.
+    #[derive(Debug)]
+    pub(super) struct ServerChain {
+        chain: Vec<Vec<u8>>,
+    }
+
+    impl ServerChain {
+        pub(super) fn into_chain(self) -> Vec<Vec<u8>> {
+            self.chain
+        }
+    }
+
+    /// Proof that the server's ServerKeyExchange was signed by the key of its trusted leaf.
+    /// Only [`verify_server_key_exchange`] makes one.
     #[derive(Debug)]
     pub(super) struct ServerKeyVerified {
         _private: (),
     }
 
-    /// Checks an ECDHE ServerKeyExchange (RFC 8422 5.4): our group and scheme, the
-    /// signature over the randoms and the parameters by the leaf's key, then the chain.
-    pub(super) fn verify_server_key_exchange(
+    /// Checks the server's Certificate (RFC 5246 7.4.2): within `Limits::chain`, trusted by
+    /// the verifier for our server name, and a leaf key fit for the negotiated suite (an EC
+    /// key for ECDHE_ECDSA, RSA for ECDHE_RSA and RSA key transport) whose keyUsage allows
+    /// what the suite does with it. Returns the trusted chain and that key.
+    pub(super) fn trust_server_chain(
         core: &Core,
         config: &ClientConfig,
         hs: &Negotiated,
-        chain: &[Vec<u8>],
+        chain: Vec<Vec<u8>>,
+    ) -> Result<(ServerChain, PublicKey), Error> {
+        if chain.is_empty() {
+            return Err(Error::protocol(AD::BAD_CERTIFICATE, "server sent no certificate"));
+        }
+        core.limits().chain.check(&chain)?;
+        let verifier = config.verifier.as_ref().ok_or(Error::CertificateRejected)?;
+        verifier.verify_server(&chain, config.server_name.as_deref())?;
+        let usage = match hs.params.key_exchange {
+            KeyExchangeKind::Rsa => KeyUse::Encipher,
+            _ => KeyUse::Sign,
+        };
+        let key = pki::peer_key(&chain, usage)?;
+        let fits = matches!(
+            (hs.params.auth, key.kind()),
+            (SuiteAuth::Ecdsa, PublicKeyKind::EcP256 | PublicKeyKind::EcP384)
+                | (SuiteAuth::Rsa, PublicKeyKind::Rsa)
+        );
+        if !fits {
+            return Err(CertificateError::new(
+                CertificateErrorKind::Unsupported,
+                "the server's certificate key does not fit the negotiated suite",
+            )
+            .into());
+        }
+        Ok((ServerChain { chain }, key))
+    }
+
+    /// Checks an ECDHE ServerKeyExchange (RFC 8422 5.4, RFC 5246 7.4.3): our group, then the
+    /// signature over the randoms and the parameters by the trusted leaf's key, with a scheme
+    /// we offered in signature_algorithms.
+    pub(super) fn verify_server_key_exchange(
+        core: &Core,
+        hs: &Negotiated,
+        _chain: &ServerChain,
+        key: &PublicKey,
         ske: &EcdheServerKeyExchange,
     ) -> Result<ServerKeyVerified, Error> {
         if ske.params.named_group != NamedGroup::SECP256R1 {
@@ -98,43 +157,33 @@ mod auth {
                 "server chose a group we did not offer",
             ));
         }
-        if ske.signed.algorithm != SignatureScheme::ECDSA_SECP256R1_SHA256 {
-            return Err(Error::protocol(
-                AD::ILLEGAL_PARAMETER,
-                "server used a signature scheme we did not offer",
-            ));
-        }
-        let leaf = chain
-            .first()
-            .ok_or(Error::protocol(AD::BAD_CERTIFICATE, "server sent no certificate"))?;
-        let spki = crate::pki::leaf_public_key(leaf)?;
         let message = ske.signed_message(&hs.client_random, &hs.server_random)?;
-        core.provider()
-            .verify(
-                crypto::SignatureScheme::EcdsaP256Sha256,
-                &spki,
-                &message,
-                &ske.signed.signature,
-            )
-            .map_err(|_| Error::protocol(AD::DECRYPT_ERROR, "ServerKeyExchange signature does not verify"))?;
-        let verifier = config.verifier.as_ref().ok_or(Error::CertificateRejected)?;
-        verifier.verify_server(chain, config.server_name.as_deref())?;
+        pki::verify_signed(
+            core.provider().as_ref(),
+            key,
+            pki::SUPPORTED_WIRE_SCHEMES,
+            &ske.signed,
+            &message,
+        )?;
         Ok(ServerKeyVerified { _private: () })
     }
 }
 
-use auth::ServerKeyVerified;
+use auth::{ServerChain, ServerKeyVerified};
 
 /// How the server authenticated (or will, at Finished).
 #[derive(Debug)]
 enum ServerAuth {
     /// PSK: knowledge of the key is proven by the Finished.
     Psk,
-    /// A certificate chain whose key signed the ServerKeyExchange.
-    Certificate {
-        chain: Vec<Vec<u8>>,
+    /// A trusted chain whose key signed the ServerKeyExchange.
+    Signed {
+        chain: ServerChain,
         _verified: ServerKeyVerified,
     },
+    /// RSA key transport: a trusted chain; the Finished proves the server decrypted the
+    /// premaster with the leaf's key.
+    KeyTransport { chain: ServerChain },
 }
 
 /// The server's key exchange parameters, as ServerHelloDone finds them.
@@ -143,8 +192,12 @@ enum ServerKey {
     Psk,
     Ecdhe {
         public: Vec<u8>,
-        chain: Vec<Vec<u8>>,
+        chain: ServerChain,
         verified: ServerKeyVerified,
+    },
+    Rsa {
+        chain: ServerChain,
+        key: PublicKey,
     },
 }
 
@@ -163,16 +216,16 @@ struct ExpectCertificate {
 #[derive(Debug)]
 struct ExpectServerKeyExchange {
     hs: Negotiated,
-    /// The server's chain (certificate suites).
-    chain: Option<Vec<Vec<u8>>>,
+    /// The server's trusted chain and leaf key (certificate suites).
+    chain: Option<(ServerChain, PublicKey)>,
 }
 
 #[derive(Debug)]
 struct ExpectServerHelloDone {
     hs: Negotiated,
     server: ServerKey,
-    /// The server sent CertificateRequest (RFC 5246 7.4.4).
-    certificate_requested: bool,
+    /// The server's CertificateRequest (RFC 5246 7.4.4), if it sent one.
+    request: Option<CertificateRequest>,
 }
 
 #[derive(Debug)]
@@ -225,26 +278,20 @@ impl State {
         }
     }
 
-    /// Whether the negotiated suite is a PSK suite (it changes what may come next).
-    fn psk(&self) -> bool {
-        let params = match self {
-            State::ExpectServerKeyExchange(s) => s.hs.params,
-            State::ExpectServerHelloDone(s) => s.hs.params,
-            _ => return false,
-        };
-        params.key_exchange == KeyExchangeKind::Psk
-    }
-
     /// The handshake messages the state accepts.
     fn expected(&self) -> &'static [HT] {
-        let psk = self.psk();
         match self {
             State::ExpectServerHello(_) => &[HT::HELLO_VERIFY_REQUEST, HT::SERVER_HELLO],
             State::ExpectCertificate(_) => &[HT::CERTIFICATE],
-            State::ExpectServerKeyExchange(_) if psk => &[HT::SERVER_KEY_EXCHANGE, HT::SERVER_HELLO_DONE],
+            // RFC 4279 2: a PSK server without a hint omits ServerKeyExchange.
+            State::ExpectServerKeyExchange(s) if s.hs.params.key_exchange == KeyExchangeKind::Psk => {
+                &[HT::SERVER_KEY_EXCHANGE, HT::SERVER_HELLO_DONE]
+            }
             State::ExpectServerKeyExchange(_) => &[HT::SERVER_KEY_EXCHANGE],
-            State::ExpectServerHelloDone(_) if psk => &[HT::SERVER_HELLO_DONE],
-            State::ExpectServerHelloDone(_) => &[HT::CERTIFICATE_REQUEST, HT::SERVER_HELLO_DONE],
+            State::ExpectServerHelloDone(s) if s.may_request_certificate() => {
+                &[HT::CERTIFICATE_REQUEST, HT::SERVER_HELLO_DONE]
+            }
+            State::ExpectServerHelloDone(_) => &[HT::SERVER_HELLO_DONE],
             State::ExpectChangeCipherSpec(_) => &[],
             State::ExpectFinished(_) => &[HT::FINISHED],
             State::Connected(_) | State::Failed => &[],
@@ -300,29 +347,28 @@ impl ClientHandshake {
     ) -> Result<State, Error> {
         let config = &self.config;
         let state = core::mem::replace(&mut self.state, State::Failed);
-        let psk = state.psk();
         let wrong = |s: &State| unexpected(s.name(), s.expected(), m.msg_type);
         Ok(match (state, m.msg_type) {
             (State::ExpectServerHello(s), HT::HELLO_VERIFY_REQUEST) => {
                 s.on_hello_verify_request(config, core, now, rng, &m.body)?
             }
             (State::ExpectServerHello(s), HT::SERVER_HELLO) => s.on_server_hello(config, core, now, &m)?,
-            (State::ExpectCertificate(s), HT::CERTIFICATE) => s.on_certificate(core, &m)?,
+            (State::ExpectCertificate(s), HT::CERTIFICATE) => s.on_certificate(config, core, &m)?,
             (State::ExpectServerKeyExchange(s), HT::SERVER_KEY_EXCHANGE) => {
-                s.on_server_key_exchange(config, core, &m)?
+                s.on_server_key_exchange(core, &m)?
             }
-            (State::ExpectServerKeyExchange(s), HT::SERVER_HELLO_DONE) if psk => {
+            (State::ExpectServerKeyExchange(s), HT::SERVER_HELLO_DONE)
+                if s.hs.params.key_exchange == KeyExchangeKind::Psk =>
+            {
                 // RFC 4279 2: a PSK server without a hint omits ServerKeyExchange.
                 let done = ExpectServerHelloDone {
                     hs: s.hs,
                     server: ServerKey::Psk,
-                    certificate_requested: false,
+                    request: None,
                 };
                 done.on_server_hello_done(config, core, now, rng, &m)?
             }
-            (State::ExpectServerHelloDone(s), HT::CERTIFICATE_REQUEST)
-                if !s.certificate_requested && matches!(s.server, ServerKey::Ecdhe { .. }) =>
-            {
+            (State::ExpectServerHelloDone(s), HT::CERTIFICATE_REQUEST) if s.may_request_certificate() => {
                 s.on_certificate_request(core, &m)?
             }
             (State::ExpectServerHelloDone(s), HT::SERVER_HELLO_DONE) => {
@@ -430,33 +476,37 @@ impl ExpectServerHello {
             extended_master_secret: ems,
         };
         Ok(match params.key_exchange {
-            KeyExchangeKind::Ecdhe => State::ExpectCertificate(ExpectCertificate { hs }),
+            KeyExchangeKind::Ecdhe | KeyExchangeKind::Rsa => {
+                State::ExpectCertificate(ExpectCertificate { hs })
+            }
             _ => State::ExpectServerKeyExchange(ExpectServerKeyExchange { hs, chain: None }),
         })
     }
 }
 
 impl ExpectCertificate {
-    fn on_certificate(self, core: &mut Core, m: &Message) -> Result<State, Error> {
+    /// The server's chain is judged here, before anything signed with its key is read. With
+    /// RSA key transport no ServerKeyExchange follows (RFC 5246 7.4.3).
+    fn on_certificate(self, config: &ClientConfig, core: &mut Core, m: &Message) -> Result<State, Error> {
         core.add_to_transcript(m.msg_type, m.message_seq, &m.body);
         let cert = Certificate::parse(&m.body)?;
-        if cert.certificate_list.is_empty() {
-            return Err(Error::protocol(AD::BAD_CERTIFICATE, "server sent no certificate"));
-        }
-        Ok(State::ExpectServerKeyExchange(ExpectServerKeyExchange {
-            hs: self.hs,
-            chain: Some(cert.certificate_list),
-        }))
+        let (chain, key) = auth::trust_server_chain(core, config, &self.hs, cert.certificate_list)?;
+        Ok(match self.hs.params.key_exchange {
+            KeyExchangeKind::Rsa => State::ExpectServerHelloDone(ExpectServerHelloDone {
+                hs: self.hs,
+                server: ServerKey::Rsa { chain, key },
+                request: None,
+            }),
+            _ => State::ExpectServerKeyExchange(ExpectServerKeyExchange {
+                hs: self.hs,
+                chain: Some((chain, key)),
+            }),
+        })
     }
 }
 
 impl ExpectServerKeyExchange {
-    fn on_server_key_exchange(
-        self,
-        config: &ClientConfig,
-        core: &mut Core,
-        m: &Message,
-    ) -> Result<State, Error> {
+    fn on_server_key_exchange(self, core: &mut Core, m: &Message) -> Result<State, Error> {
         core.add_to_transcript(m.msg_type, m.message_seq, &m.body);
         let server = match (self.hs.params.key_exchange, self.chain) {
             (KeyExchangeKind::Psk, _) => {
@@ -464,9 +514,9 @@ impl ExpectServerKeyExchange {
                 let _hint = PskServerKeyExchange::parse(&m.body)?;
                 ServerKey::Psk
             }
-            (KeyExchangeKind::Ecdhe, Some(chain)) => {
+            (KeyExchangeKind::Ecdhe, Some((chain, key))) => {
                 let (ske, _) = EcdheServerKeyExchange::parse_with_params(&m.body)?;
-                let verified = auth::verify_server_key_exchange(core, config, &self.hs, &chain, &ske)?;
+                let verified = auth::verify_server_key_exchange(core, &self.hs, &chain, &key, &ske)?;
                 ServerKey::Ecdhe {
                     public: ske.params.public,
                     chain,
@@ -483,22 +533,27 @@ impl ExpectServerKeyExchange {
         Ok(State::ExpectServerHelloDone(ExpectServerHelloDone {
             hs: self.hs,
             server,
-            certificate_requested: false,
+            request: None,
         }))
     }
 }
 
 impl ExpectServerHelloDone {
-    /// RFC 5246 7.4.4: only a certificate-authenticated server may ask, once, between
-    /// ServerKeyExchange and ServerHelloDone.
+    /// RFC 5246 7.4.4: only a certificate-authenticated server may ask, once, after its
+    /// Certificate and ServerKeyExchange (RFC 4279 2: never on PSK suites).
+    fn may_request_certificate(&self) -> bool {
+        self.request.is_none() && !matches!(self.server, ServerKey::Psk)
+    }
+
     fn on_certificate_request(mut self, core: &mut Core, m: &Message) -> Result<State, Error> {
-        CertificateRequest::parse(&m.body)?;
+        let request = CertificateRequest::parse(&m.body)?;
         core.add_to_transcript(m.msg_type, m.message_seq, &m.body);
-        self.certificate_requested = true;
+        self.request = Some(request);
         Ok(State::ExpectServerHelloDone(self))
     }
 
-    /// Our flight: [Certificate,] ClientKeyExchange, ChangeCipherSpec, Finished.
+    /// Our flight: [Certificate,] ClientKeyExchange, [CertificateVerify,] ChangeCipherSpec,
+    /// Finished.
     fn on_server_hello_done(
         self,
         config: &ClientConfig,
@@ -534,26 +589,47 @@ impl ExpectServerHelloDone {
                 let cke = ClientKeyExchange::Ecdhe(EcdhClientKeyExchange {
                     public: kx.public_key().to_vec(),
                 });
-                let server = ServerAuth::Certificate {
+                let server = ServerAuth::Signed {
                     chain,
                     _verified: verified,
                 };
                 (cke, premaster, server)
             }
+            ServerKey::Rsa { chain, key } => {
+                // RFC 5246 7.4.7.1: the version is the one our ClientHello offered.
+                let (premaster, encrypted) =
+                    encrypt_premaster(provider.as_ref(), &key, ProtocolVersion::DTLS1_2.0, rng)?;
+                let cke = ClientKeyExchange::Rsa(RsaClientKeyExchange {
+                    encrypted_pre_master_secret: encrypted,
+                });
+                let premaster = Zeroizing::new(premaster.to_vec());
+                (cke, premaster, ServerAuth::KeyTransport { chain })
+            }
         };
         let mut cke_body = Vec::new();
         cke.emit(&mut cke_body)?;
         core.flight_acknowledged(now);
-        if self.certificate_requested {
-            // RFC 5246 7.4.6: a client without a suitable certificate sends a Certificate
-            // message with an empty list (and then no CertificateVerify).
-            let empty = Certificate {
-                certificate_list: Vec::new(),
+        // RFC 5246 7.4.6: answer a CertificateRequest with a chain that fits it, or with an
+        // empty list when we have none (and then send no CertificateVerify).
+        let client_choice = self.request.as_ref().map(|request| {
+            config
+                .identities
+                .as_ref()
+                .and_then(|identities| identities.select_client(request))
+        });
+        if let Some(choice) = &client_choice {
+            let msg = Certificate {
+                certificate_list: choice
+                    .as_ref()
+                    .map(|c| c.identity.chain().to_vec())
+                    .unwrap_or_default(),
             };
-            core.queue_handshake(HT::CERTIFICATE, empty.to_vec()?);
+            core.queue_handshake(HT::CERTIFICATE, msg.to_vec()?);
         }
         core.queue_handshake(HT::CLIENT_KEY_EXCHANGE, cke_body);
         let hs = self.hs;
+        // RFC 7627 4: the session hash ends with the ClientKeyExchange, before
+        // CertificateVerify.
         let (secrets, ciphers) = Secrets::establish(
             core,
             hs.params,
@@ -562,6 +638,11 @@ impl ExpectServerHelloDone {
             &hs.server_random,
             hs.extended_master_secret,
         )?;
+        if let Some(Some(choice)) = &client_choice {
+            // RFC 5246 7.4.8: a signature over every handshake message so far.
+            let verify = pki::sign(choice.identity.key(), choice.scheme, core.transcript(), rng)?;
+            core.queue_handshake(HT::CERTIFICATE_VERIFY, verify.to_vec()?);
+        }
         core.queue_change_cipher_spec(ciphers.client_write)?;
         let finished = secrets.finished_body(core, true)?;
         core.queue_handshake(HT::FINISHED, finished);
@@ -588,7 +669,11 @@ impl ExpectFinished {
         core.add_to_transcript(m.msg_type, m.message_seq, &m.body);
         core.flight_acknowledged(now);
         let peer = match self.server {
-            ServerAuth::Certificate { chain, .. } => PeerIdentity::Certificate { chain },
+            ServerAuth::Signed { chain, .. } | ServerAuth::KeyTransport { chain } => {
+                PeerIdentity::Certificate {
+                    chain: chain.into_chain(),
+                }
+            }
             ServerAuth::Psk => PeerIdentity::Psk {
                 identity: config
                     .psk
@@ -668,25 +753,36 @@ impl Role for ClientHandshake {
     }
 }
 
-fn offers_ecdhe(config: &ClientConfig) -> bool {
+fn offers(config: &ClientConfig, kinds: &[KeyExchangeKind]) -> bool {
     config
         .offered_suites()
         .iter()
-        .any(|s| suite::lookup(*s).is_some_and(|p| p.key_exchange == KeyExchangeKind::Ecdhe))
+        .any(|s| suite::lookup(*s).is_some_and(|p| kinds.contains(&p.key_exchange)))
+}
+
+fn offers_ecdhe(config: &ClientConfig) -> bool {
+    offers(config, &[KeyExchangeKind::Ecdhe])
 }
 
 /// The ClientHello body, with `cookie` (empty for the first one).
 fn client_hello(config: &ClientConfig, client_random: &[u8; 32], cookie: &[u8]) -> Result<Vec<u8>, Error> {
     let mut ext = Extensions::new();
     if offers_ecdhe(config) {
+        // P-256 only: it is the one ECDHE group we implement, and RFC 8422 5.1.1 makes this
+        // list govern ECDSA certificate curves too (so a P-384 server certificate is not
+        // asked for until P-384 ECDHE exists).
         ext.push_body(&SupportedGroups {
             groups: vec![NamedGroup::SECP256R1],
         })?;
         ext.push_body(&EcPointFormats {
             formats: vec![ECPointFormat::UNCOMPRESSED],
         })?;
+    }
+    if offers(config, &[KeyExchangeKind::Ecdhe, KeyExchangeKind::Rsa]) {
+        // Every scheme we verify (RFC 5246 7.4.1.4.1): for ServerKeyExchange and for the
+        // signatures of the server's chain.
         ext.push_body(&SignatureAlgorithms {
-            schemes: vec![SignatureScheme::ECDSA_SECP256R1_SHA256],
+            schemes: pki::SUPPORTED_WIRE_SCHEMES.to_vec(),
         })?;
     }
     ext.push_body(&ExtendedMasterSecret)?;

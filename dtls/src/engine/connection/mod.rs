@@ -85,6 +85,9 @@ pub struct LifecycleStats {
     pub early_data_dropped: u64,
     /// Next-epoch records dropped because the early-record bounds were reached.
     pub early_records_dropped: u64,
+    /// Handshake fragments of a protected epoch dropped because an earlier message was still
+    /// missing (the peer's re-sent flight brings them again, in order).
+    pub protected_messages_ahead: u64,
 }
 
 /// The shared state of one connection.
@@ -207,6 +210,12 @@ impl Core {
     /// HelloVerifyRequest are not part of it.
     pub(crate) fn reset_transcript(&mut self) {
         self.transcript.clear();
+    }
+
+    /// The transcript so far: what CertificateVerify signs (RFC 5246 7.4.8, the handshake
+    /// messages up to but not including CertificateVerify itself).
+    pub(crate) fn transcript(&self) -> &[u8] {
+        &self.transcript
     }
 
     /// Hash of the transcript so far.
@@ -527,6 +536,17 @@ impl Core {
                         break;
                     };
                     let h = fragment.header;
+                    if epoch > 0 && u32::from(h.message_seq) > self.reassembler.next_expected() {
+                        // A protected message may only be taken when it is the next one: held
+                        // behind a missing earlier message it would later be delivered with
+                        // the epoch of whichever record fills the gap (an epoch-0 one), and
+                        // the epoch rules of the handshake states could not judge it. This
+                        // arises when the server read a ChangeCipherSpec before the
+                        // CertificateVerify it waits for; the peer re-sends the flight.
+                        self.stats.protected_messages_ahead =
+                            self.stats.protected_messages_ahead.saturating_add(1);
+                        continue;
+                    }
                     let received = self.reassembler.insert(Fragment {
                         msg_type: h.msg_type.0,
                         length: h.length,

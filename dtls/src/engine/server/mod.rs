@@ -22,6 +22,7 @@ use crate::config::ServerConfig;
 use crate::crypto::SecureRandom;
 use crate::error::Error;
 use crate::handshake::cookie::CookieGate;
+use crate::pki::Identities;
 use crate::record::RecordStats;
 use crate::time::Instant;
 use crate::wire::RecordHeader;
@@ -71,6 +72,8 @@ impl Session {
 /// with their destination. The polling order is the client's (see [`crate::Client`]).
 pub struct Server<A> {
     config: Arc<ServerConfig>,
+    /// `config.identities` and `config.certificate`, parsed once for every handshake.
+    identities: Arc<Identities>,
     rng: Box<dyn SecureRandom + Send>,
     cookies: CookieGate,
     /// When the cookie secret rotates next. The server has no clock of its own, so the period
@@ -107,12 +110,15 @@ enum Placement {
 
 impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
     /// A server with no sessions. Refuses a configuration whose settings contradict each
-    /// other with [`Error::Config`].
+    /// other with [`Error::Config`], and a `certificate` whose chain or key is unusable with
+    /// [`Error::Certificate`].
     pub fn new(config: Arc<ServerConfig>, mut rng: Box<dyn SecureRandom + Send>) -> Result<Self, Error> {
         config.validate()?;
+        let identities = Arc::new(config.server_identities()?);
         let cookies = CookieGate::new(rng.as_mut());
         Ok(Server {
             config,
+            identities,
             rng,
             cookies,
             rotate_at: None,
@@ -281,8 +287,15 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
         // number; continuing from the second ClientHello's number keeps our epoch-0 records
         // from repeating one the client's replay window has already seen.
         let _ = core.advance_epoch0_write_sequence(hello.record.sequence_number);
-        let (hs, started) =
-            ServerHandshake::start(self.config.clone(), &mut core, now, rng, validated, &hello);
+        let (hs, started) = ServerHandshake::start(
+            self.config.clone(),
+            self.identities.clone(),
+            &mut core,
+            now,
+            rng,
+            validated,
+            &hello,
+        );
         let mut session = Box::new(Session { core, hs });
         if let Err(e) = started {
             conn::fail(&mut session.core, e, now, rng);

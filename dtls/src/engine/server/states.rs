@@ -1,14 +1,25 @@
 //! The server handshake (RFC 6347 4.2, RFC 5246 7.3) as a chain of typed states.
 //!
 //! ```text
-//! (front door: cookie verified) ClientHello ──our flight──▶ ExpectClientKeyExchange
-//!     ─▶ ExpectChangeCipherSpec ─▶ ExpectFinished ──our final flight──▶ Connected
+//! (front door: cookie verified) ClientHello ──our flight──┬──────────────────────────┐
+//!     (CertificateRequest sent) ExpectClientCertificate ◀─┘                          ▼
+//!         │ Certificate (empty, or a trusted chain) ──────────▶ ExpectClientKeyExchange
+//!         ▼                                                         │
+//!     (a chain was received) ExpectCertificateVerify ◀──────────────┤
+//!         │ CertificateVerify (signature verified)                  │
+//!         ▼                                                         ▼
+//!     ExpectChangeCipherSpec ◀──────────────────────────────────────┘
+//!         ─▶ ExpectFinished ──our final flight──▶ Connected
 //! ```
 //!
 //! The first state can only be built with the front door's [`AddressValidated`] proof (a
 //! verified cookie, or cookies explicitly off), which it consumes; the connected state only
-//! with a [`FinishedVerified`]. A message a state does not accept is one typed error,
-//! [`Error::UnexpectedMessage`], built in [`unexpected`].
+//! with a [`FinishedVerified`]. A client chain can only reach the connected state as a
+//! [`ClientAuth::Certificate`], which needs the [`ClientCertificateVerified`] that only the
+//! CertificateVerify check makes, and a received chain ([`ClientChain`]) leads only to
+//! ExpectCertificateVerify: accepting a chain without its signature does not compile. A
+//! message a state does not accept is one typed error, [`Error::UnexpectedMessage`], built in
+//! [`unexpected`].
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -19,21 +30,23 @@ use zeroize::Zeroizing;
 
 use super::front_door::{AddressValidated, HelloDatagram};
 use crate::codec::Codec;
-use crate::config::ServerConfig;
+use crate::config::{ClientAuth as ClientAuthSetting, ServerConfig};
 use crate::crypto::prf::psk_premaster_secret;
-use crate::crypto::{self, MAX_SIGNATURE_LEN, RecordCipher, SecureRandom};
+use crate::crypto::rsa_premaster::decrypt_premaster;
+use crate::crypto::{self, RecordCipher, SecureRandom};
 use crate::engine::connection::{Core, Message, PeerMessage, Role};
 use crate::engine::keys::{FinishedVerified, Secrets, ecdhe_premaster};
 use crate::engine::{Event, PeerIdentity};
-use crate::error::Error;
+use crate::error::{CertificateError, CertificateErrorKind, Error};
+use crate::pki::{self, ClientOffer, Identities, Identity, ServerChoice};
 use crate::suite::{self, SuiteParams};
 use crate::time::Instant;
 use crate::wire::{
-    AlertDescription as AD, Certificate, CipherSuite, ClientHello, ClientKeyExchange, CompressionMethod,
-    DigitallySigned, ECPointFormat, EcPointFormats, EcdheServerKeyExchange, ExtendedMasterSecret,
+    AlertDescription as AD, Certificate, CertificateRequest, CipherSuite, ClientHello, ClientKeyExchange,
+    CompressionMethod, ECPointFormat, EcPointFormats, EcdheServerKeyExchange, ExtendedMasterSecret,
     ExtensionType, Extensions, HandshakeType as HT, KeyExchangeKind, NamedGroup, ProtocolVersion,
     PskServerKeyExchange, RenegotiationInfo, ServerEcdhParams, ServerHello, ServerNameList,
-    SignatureAlgorithms, SignatureScheme, SupportedGroups,
+    SignatureAlgorithms, SupportedGroups,
 };
 
 /// The one place a wrong message becomes an error (alert: unexpected_message).
@@ -51,6 +64,9 @@ struct Negotiated {
     params: &'static SuiteParams,
     client_random: [u8; 32],
     server_random: [u8; 32],
+    /// The ClientHello's client_version: RSA key transport checks the premaster against it
+    /// (RFC 5246 7.4.7.1), not against the negotiated version.
+    client_version: ProtocolVersion,
     extended_master_secret: bool,
     server_name: Option<Vec<u8>>,
 }
@@ -60,20 +76,135 @@ struct Negotiated {
 enum OurKey {
     Psk,
     Ecdhe(Box<dyn crypto::KeyExchange>),
+    /// RSA key transport: the identity whose key decrypts the premaster.
+    Rsa(Arc<Identity>),
 }
 
-/// Who the client proved to be (by the Finished, for PSK).
+mod client_auth {
+    //! The client certificate checks (RFC 5246 7.4.6, 7.4.8) and the proofs they make.
+
+    use alloc::vec::Vec;
+
+    use crate::config::ServerConfig;
+    use crate::crypto::PublicKey;
+    use crate::engine::connection::Core;
+    use crate::error::Error;
+    use crate::pki::{self, KeyUse};
+    use crate::wire::{CertificateRequest, CertificateVerify, SignatureScheme};
+
+    /// A client chain within `Limits::chain` that the client verifier trusts, with its leaf
+    /// key, whose possession is not proven yet. Only [`trust_client_chain`] makes one.
+    #[derive(Debug)]
+    pub(super) struct ClientChain {
+        chain: Vec<Vec<u8>>,
+        key: PublicKey,
+        /// The signature algorithms our CertificateRequest allowed.
+        offered: Vec<SignatureScheme>,
+    }
+
+    /// Proof that the client's CertificateVerify was signed by its leaf's key over the
+    /// transcript. Only [`verify_certificate_verify`] makes one.
+    #[derive(Debug)]
+    pub(crate) struct ClientCertificateVerified {
+        _private: (),
+    }
+
+    /// Checks a non-empty client Certificate: `Limits::chain`, the client verifier (which
+    /// checks the path and clientAuth), and a leaf key that may sign.
+    pub(super) fn trust_client_chain(
+        core: &Core,
+        config: &ServerConfig,
+        request: &CertificateRequest,
+        chain: Vec<Vec<u8>>,
+    ) -> Result<ClientChain, Error> {
+        core.limits().chain.check(&chain)?;
+        let verifier = config.client_verifier.as_ref().ok_or(Error::Config(
+            "client certificates requested without a client_verifier",
+        ))?;
+        verifier.verify_client(&chain)?;
+        let key = pki::peer_key(&chain, KeyUse::Sign)?;
+        Ok(ClientChain {
+            chain,
+            key,
+            offered: request.supported_signature_algorithms.clone(),
+        })
+    }
+
+    /// Checks CertificateVerify (RFC 5246 7.4.8): a scheme our CertificateRequest listed, and
+    /// a signature by the leaf's key over every handshake message before this one
+    /// (`illegal_parameter` for a scheme we did not offer, `decrypt_error` for a signature
+    /// that does not verify). Returns the chain with the proof.
+    pub(super) fn verify_certificate_verify(
+        core: &Core,
+        client: ClientChain,
+        body: &[u8],
+    ) -> Result<(Vec<Vec<u8>>, ClientCertificateVerified), Error> {
+        let verify = CertificateVerify::parse(body)?;
+        pki::verify_signed(
+            core.provider().as_ref(),
+            &client.key,
+            &client.offered,
+            &verify,
+            core.transcript(),
+        )?;
+        Ok((client.chain, ClientCertificateVerified { _private: () }))
+    }
+
+    use crate::codec::Codec;
+}
+
+use client_auth::{ClientCertificateVerified, ClientChain};
+
+/// What the client's Certificate message said, between it and the ClientKeyExchange.
+#[derive(Debug)]
+enum ClientCertificate {
+    /// We sent no CertificateRequest.
+    NotRequested,
+    /// An empty Certificate, and the setting allows it (RFC 5246 7.4.6).
+    Empty,
+    /// A trusted chain whose CertificateVerify is still to come.
+    Chain(ClientChain),
+}
+
+/// Who the client proved to be.
 #[derive(Debug)]
 enum ClientAuth {
+    /// By the PSK (proven by the Finished).
     Psk { identity: Vec<u8> },
+    /// Not at all (a certificate suite without client authentication).
     Anonymous,
+    /// By a trusted chain whose key signed CertificateVerify.
+    Certificate {
+        chain: Vec<Vec<u8>>,
+        _verified: ClientCertificateVerified,
+    },
+}
+
+#[derive(Debug)]
+struct ExpectClientCertificate {
+    hs: Negotiated,
+    key: OurKey,
+    request: CertificateRequest,
+    address: AddressValidated,
 }
 
 #[derive(Debug)]
 struct ExpectClientKeyExchange {
     hs: Negotiated,
     key: OurKey,
+    client: ClientCertificate,
     _address: AddressValidated,
+}
+
+#[derive(Debug)]
+struct ExpectCertificateVerify {
+    hs: Negotiated,
+    secrets: Secrets,
+    client: ClientChain,
+    /// The client's write keys of the new epoch; `None` once its ChangeCipherSpec arrived
+    /// ahead of the CertificateVerify and they were installed.
+    read: Option<Box<dyn RecordCipher>>,
+    write: Box<dyn RecordCipher>,
 }
 
 #[derive(Debug)]
@@ -103,7 +234,9 @@ struct Connected {
 
 #[derive(Debug)]
 enum State {
+    ExpectClientCertificate(ExpectClientCertificate),
     ExpectClientKeyExchange(ExpectClientKeyExchange),
+    ExpectCertificateVerify(ExpectCertificateVerify),
     ExpectChangeCipherSpec(ExpectChangeCipherSpec),
     ExpectFinished(ExpectFinished),
     Connected(Connected),
@@ -114,7 +247,9 @@ enum State {
 impl State {
     fn name(&self) -> &'static str {
         match self {
+            State::ExpectClientCertificate(_) => "ExpectClientCertificate",
             State::ExpectClientKeyExchange(_) => "ExpectClientKeyExchange",
+            State::ExpectCertificateVerify(_) => "ExpectCertificateVerify",
             State::ExpectChangeCipherSpec(_) => "ExpectChangeCipherSpec",
             State::ExpectFinished(_) => "ExpectFinished",
             State::Connected(_) => "Connected",
@@ -124,17 +259,28 @@ impl State {
 
     fn expected(&self) -> &'static [HT] {
         match self {
+            State::ExpectClientCertificate(_) => &[HT::CERTIFICATE],
             State::ExpectClientKeyExchange(_) => &[HT::CLIENT_KEY_EXCHANGE],
+            State::ExpectCertificateVerify(_) => &[HT::CERTIFICATE_VERIFY],
             State::ExpectFinished(_) => &[HT::FINISHED],
             _ => &[],
         }
     }
 }
 
+/// The suite the ClientHello settled, and for certificate suites the identity that serves it.
+struct Chosen {
+    params: &'static SuiteParams,
+    server: Option<ServerChoice>,
+}
+
 /// The server side of one handshake.
 #[derive(Debug)]
 pub(crate) struct ServerHandshake {
     config: Arc<ServerConfig>,
+    /// The server's identities (`ServerConfig::identities` and `certificate`), built once per
+    /// server.
+    identities: Arc<Identities>,
     client_random: [u8; 32],
     state: State,
 }
@@ -145,6 +291,7 @@ impl ServerHandshake {
     /// failed and the caller ends the connection with the error's alert.
     pub(crate) fn start(
         config: Arc<ServerConfig>,
+        identities: Arc<Identities>,
         core: &mut Core,
         now: Instant,
         rng: &mut dyn SecureRandom,
@@ -153,6 +300,7 @@ impl ServerHandshake {
     ) -> (Self, Result<(), Error>) {
         let mut hs = ServerHandshake {
             config,
+            identities,
             client_random: d.hello.random,
             state: State::Failed,
         };
@@ -168,6 +316,7 @@ impl ServerHandshake {
 
     pub(crate) fn keylog(&self) -> Option<([u8; 32], [u8; 48])> {
         let secrets = match &self.state {
+            State::ExpectCertificateVerify(s) => &s.secrets,
             State::ExpectChangeCipherSpec(s) => &s.secrets,
             State::ExpectFinished(s) => &s.secrets,
             State::Connected(s) => &s.secrets,
@@ -177,49 +326,79 @@ impl ServerHandshake {
     }
 
     /// Picks the first suite in our order of preference that the client offers and our
-    /// credentials and the client's curves and signature schemes allow.
-    fn choose_suite(&self, hello: &ClientHello, ext: &Extensions) -> Result<&'static SuiteParams, Error> {
-        let groups_ok = match ext.find::<SupportedGroups>() {
-            Some(g) => g?.groups.contains(&NamedGroup::SECP256R1),
-            None => true, // RFC 8422 4: absent means the client accepts any curve
+    /// credentials allow: PSK suites by the PSK store, certificate suites by an identity that
+    /// fits the client's curves, signature schemes and server name
+    /// ([`Identities::select_server`]).
+    fn choose_suite(&self, hello: &ClientHello, ext: &Extensions) -> Result<Chosen, Error> {
+        let groups = match ext.find::<SupportedGroups>() {
+            Some(g) => Some(g?.groups),
+            None => None, // RFC 8422 4: absent means the client accepts any curve
         };
-        // RFC 5246 7.4.1.4.1: a client that sends no signature_algorithms is to be assumed
-        // to support {sha1, ecdsa} only. SHA-1 signatures are deprecated (RFC 9155) and this
-        // server signs only with ecdsa_secp256r1_sha256, so without the extension the ECDSA
-        // suites are not eligible; if nothing else is in common the handshake fails with
-        // handshake_failure.
+        // We do ECDHE on P-256 only.
+        let ecdhe_group_ok = groups.as_ref().is_none_or(|g| g.contains(&NamedGroup::SECP256R1));
         let sigs = match ext.find::<SignatureAlgorithms>() {
-            Some(s) => Some(s?.schemes.contains(&SignatureScheme::ECDSA_SECP256R1_SHA256)),
+            Some(s) => Some(s?.schemes),
             None => None,
         };
-        let mut ecdsa_refused_for_missing_sigs = false;
-        let chosen = self
-            .config
-            .common
-            .cipher_suites
-            .iter()
-            .filter(|s| hello.offers(**s) && self.config.can_use(**s))
-            .filter_map(|s| suite::lookup(*s))
-            .find(|p| {
-                if p.key_exchange != KeyExchangeKind::Ecdhe {
-                    return true;
+        let server_name = match ext.find::<ServerNameList>() {
+            Some(names) => names?
+                .first_host_name()
+                .and_then(|n| core::str::from_utf8(n).ok())
+                .map(alloc::string::ToString::to_string),
+            None => None,
+        };
+        let offer = ClientOffer {
+            cipher_suites: &hello.cipher_suites,
+            signature_algorithms: sigs.as_deref(),
+            supported_groups: groups.as_deref(),
+            server_name: server_name.as_deref(),
+        };
+        let mut refused_for_missing_sigs = false;
+        for s in &self.config.common.cipher_suites {
+            if !hello.offers(*s) || !self.config.can_use(*s) {
+                continue;
+            }
+            let Some(p) = suite::lookup(*s) else { continue };
+            match p.key_exchange {
+                KeyExchangeKind::Psk => {
+                    return Ok(Chosen {
+                        params: p,
+                        server: None,
+                    });
                 }
-                if sigs.is_none() {
-                    ecdsa_refused_for_missing_sigs = true;
+                KeyExchangeKind::Ecdhe => {
+                    // RFC 5246 7.4.1.4.1: a client that sends no signature_algorithms is to be
+                    // assumed to support {sha1, ecdsa} and {sha1, rsa} only. SHA-1 signatures
+                    // are deprecated (RFC 9155) and this server signs with SHA-256 or better,
+                    // so without the extension no signed (ECDHE) suite is eligible; if nothing
+                    // else is in common the handshake fails with handshake_failure.
+                    if sigs.is_none() {
+                        refused_for_missing_sigs = true;
+                        continue;
+                    }
+                    if !ecdhe_group_ok {
+                        continue;
+                    }
                 }
-                groups_ok && sigs == Some(true)
-            });
-        match chosen {
-            Some(p) => Ok(p),
-            None if ecdsa_refused_for_missing_sigs => Err(Error::protocol(
-                AD::HANDSHAKE_FAILURE,
-                "client sent no signature_algorithms: ECDSA suites need ecdsa_secp256r1_sha256 (RFC 5246 7.4.1.4.1 would mean SHA-1)",
-            )),
-            None => Err(Error::protocol(
-                AD::HANDSHAKE_FAILURE,
-                "no cipher suite in common",
-            )),
+                // RSA key transport signs nothing: no signature_algorithms needed.
+                KeyExchangeKind::Rsa => {}
+                _ => continue,
+            }
+            if let Some(choice) = self.identities.select_server(p, &offer) {
+                return Ok(Chosen {
+                    params: p,
+                    server: Some(choice),
+                });
+            }
         }
+        Err(if refused_for_missing_sigs {
+            Error::protocol(
+                AD::HANDSHAKE_FAILURE,
+                "client sent no signature_algorithms: signed suites need SHA-256 or better (RFC 5246 7.4.1.4.1 would mean SHA-1)",
+            )
+        } else {
+            Error::protocol(AD::HANDSHAKE_FAILURE, "no cipher suite in common")
+        })
     }
 
     fn on_client_hello(
@@ -256,7 +435,8 @@ impl ServerHandshake {
         }
         let ext = hello.extensions.clone().unwrap_or_default();
         ext.check_unique()?;
-        let params = self.choose_suite(hello, &ext)?;
+        let chosen = self.choose_suite(hello, &ext)?;
+        let params = chosen.params;
         let ems = ext.contains(ExtensionType::EXTENDED_MASTER_SECRET);
         if !ems && self.config.common.require_extended_master_secret {
             return Err(Error::protocol(
@@ -286,6 +466,7 @@ impl ServerHandshake {
             params,
             client_random: hello.random,
             server_random,
+            client_version: hello.client_version,
             extended_master_secret: ems,
             server_name,
         };
@@ -313,9 +494,16 @@ impl ServerHandshake {
             extensions: Some(sh_ext),
         };
         core.queue_handshake(HT::SERVER_HELLO, sh.to_vec()?);
-        let key = match params.key_exchange {
-            KeyExchangeKind::Ecdhe => OurKey::Ecdhe(self.queue_certificate_and_key(core, rng, &hs)?),
-            KeyExchangeKind::Psk => {
+        let key = match (params.key_exchange, chosen.server) {
+            (KeyExchangeKind::Ecdhe, Some(server)) => {
+                OurKey::Ecdhe(Self::queue_certificate_and_key(core, rng, &hs, &server)?)
+            }
+            (KeyExchangeKind::Rsa, Some(server)) => {
+                // RFC 5246 7.4.3: no ServerKeyExchange with RSA key transport.
+                Self::queue_certificate(core, &server.identity)?;
+                OurKey::Rsa(server.identity)
+            }
+            (KeyExchangeKind::Psk, _) => {
                 // RFC 4279 2: ServerKeyExchange is sent only when there is a hint.
                 if let Some(hint) = &self.config.psk_hint {
                     let ske = PskServerKeyExchange {
@@ -327,32 +515,59 @@ impl ServerHandshake {
             }
             _ => return Err(Error::protocol(AD::HANDSHAKE_FAILURE, "unsupported key exchange")),
         };
+        // RFC 5246 7.4.4: only a server that authenticates with a certificate may ask for
+        // one (RFC 4279 2: never on PSK suites).
+        let request = match (self.config.client_auth, &key) {
+            (ClientAuthSetting::None, _) | (_, OurKey::Psk) => None,
+            _ => {
+                let mut request = pki::certificate_request(None);
+                request
+                    .certificate_authorities
+                    .clone_from(&self.config.client_ca_names);
+                core.queue_handshake(HT::CERTIFICATE_REQUEST, request.to_vec()?);
+                Some(request)
+            }
+        };
         core.queue_handshake(HT::SERVER_HELLO_DONE, Vec::new());
         core.send_flight(now, rng, true)?;
-        self.state = State::ExpectClientKeyExchange(ExpectClientKeyExchange {
-            hs,
-            key,
-            _address: validated,
-        });
+        self.state = match request {
+            Some(request) => State::ExpectClientCertificate(ExpectClientCertificate {
+                hs,
+                key,
+                request,
+                address: validated,
+            }),
+            None => State::ExpectClientKeyExchange(ExpectClientKeyExchange {
+                hs,
+                key,
+                client: ClientCertificate::NotRequested,
+                _address: validated,
+            }),
+        };
         Ok(())
     }
 
-    /// Certificate and a signed ECDHE ServerKeyExchange (RFC 8422 5.3, 5.4).
+    /// Our Certificate: the chosen identity's chain (RFC 5246 7.4.2).
+    fn queue_certificate(core: &mut Core, identity: &Identity) -> Result<(), Error> {
+        let msg = Certificate {
+            certificate_list: identity.chain().to_vec(),
+        };
+        core.queue_handshake(HT::CERTIFICATE, msg.to_vec()?);
+        Ok(())
+    }
+
+    /// Certificate and a signed ECDHE ServerKeyExchange (RFC 8422 5.3, 5.4), signed with the
+    /// scheme the identity choice settled.
     fn queue_certificate_and_key(
-        &self,
         core: &mut Core,
         rng: &mut dyn SecureRandom,
         hs: &Negotiated,
+        server: &ServerChoice,
     ) -> Result<Box<dyn crypto::KeyExchange>, Error> {
-        let cert = self
-            .config
-            .certificate
-            .as_ref()
-            .ok_or(Error::Config("no certificate"))?;
-        let msg = Certificate {
-            certificate_list: cert.chain.clone(),
-        };
-        core.queue_handshake(HT::CERTIFICATE, msg.to_vec()?);
+        Self::queue_certificate(core, &server.identity)?;
+        let scheme = server.scheme.ok_or(Error::Config(
+            "an ECDHE identity choice without a signature scheme",
+        ))?;
         let kx = core.provider().key_exchange(crypto::NamedGroup::P256, rng)?;
         let ecdh = ServerEcdhParams {
             named_group: NamedGroup::SECP256R1,
@@ -362,14 +577,9 @@ impl ServerHandshake {
         signed.extend_from_slice(&hs.client_random);
         signed.extend_from_slice(&hs.server_random);
         ecdh.emit(&mut signed)?;
-        let mut sig = [0u8; MAX_SIGNATURE_LEN];
-        let n = cert.key.sign(&signed, rng, &mut sig)?;
         let ske = EcdheServerKeyExchange {
             params: ecdh,
-            signed: DigitallySigned {
-                algorithm: SignatureScheme::ECDSA_SECP256R1_SHA256,
-                signature: sig.get(..n).unwrap_or(&[]).to_vec(),
-            },
+            signed: pki::sign(server.identity.key(), scheme, &signed, rng)?,
         };
         core.queue_handshake(HT::SERVER_KEY_EXCHANGE, ske.to_vec()?);
         Ok(kx)
@@ -384,12 +594,57 @@ impl ServerHandshake {
     ) -> Result<State, Error> {
         let state = core::mem::replace(&mut self.state, State::Failed);
         Ok(match (state, m.msg_type) {
+            (State::ExpectClientCertificate(s), HT::CERTIFICATE) => {
+                s.on_certificate(&self.config, core, now, &m)?
+            }
             (State::ExpectClientKeyExchange(s), HT::CLIENT_KEY_EXCHANGE) => {
                 s.on_client_key_exchange(&self.config, core, now, rng, &m)?
+            }
+            (State::ExpectCertificateVerify(s), HT::CERTIFICATE_VERIFY) => {
+                s.on_certificate_verify(core, &m)?
             }
             (State::ExpectFinished(s), HT::FINISHED) => s.on_finished(core, now, rng, &m)?,
             (state, received) => return Err(unexpected(state.name(), state.expected(), received)),
         })
+    }
+}
+
+impl ExpectClientCertificate {
+    /// RFC 5246 7.4.6: the client's chain, or an empty list when it has none that fits. An
+    /// empty one fails the handshake (handshake_failure) if certificates are required.
+    fn on_certificate(
+        self,
+        config: &ServerConfig,
+        core: &mut Core,
+        now: Instant,
+        m: &Message,
+    ) -> Result<State, Error> {
+        core.flight_acknowledged(now);
+        let cert = Certificate::parse(&m.body)?;
+        core.add_to_transcript(HT::CERTIFICATE, m.message_seq, &m.body);
+        let client = if cert.certificate_list.is_empty() {
+            if config.client_auth == ClientAuthSetting::Require {
+                return Err(CertificateError::new(
+                    CertificateErrorKind::Missing,
+                    "the client sent no certificate and one is required",
+                )
+                .into());
+            }
+            ClientCertificate::Empty
+        } else {
+            ClientCertificate::Chain(client_auth::trust_client_chain(
+                core,
+                config,
+                &self.request,
+                cert.certificate_list,
+            )?)
+        };
+        Ok(State::ExpectClientKeyExchange(ExpectClientKeyExchange {
+            hs: self.hs,
+            key: self.key,
+            client,
+            _address: self.address,
+        }))
     }
 }
 
@@ -405,7 +660,7 @@ impl ExpectClientKeyExchange {
         let hs = self.hs;
         core.flight_acknowledged(now);
         let cke = ClientKeyExchange::parse_with(hs.params.key_exchange, &m.body)?;
-        let (premaster, client): (Zeroizing<Vec<u8>>, ClientAuth) = match (cke, self.key) {
+        let (premaster, psk_identity): (Zeroizing<Vec<u8>>, Option<Vec<u8>>) = match (cke, self.key) {
             (ClientKeyExchange::Psk(psk), OurKey::Psk) => {
                 let store = config.psk_store.as_ref().ok_or(Error::Config("no PSK store"))?;
                 let premaster = match store.key_for(&psk.identity) {
@@ -419,17 +674,24 @@ impl ExpectClientKeyExchange {
                         psk_premaster_secret(&dummy[..])?
                     }
                 };
-                (
-                    premaster,
-                    ClientAuth::Psk {
-                        identity: psk.identity,
-                    },
-                )
+                (premaster, Some(psk.identity))
             }
             (ClientKeyExchange::Ecdhe(ecdh), OurKey::Ecdhe(kx)) => (
                 ecdhe_premaster(kx.as_ref(), &ecdh.public, "invalid client ECDHE public key")?,
-                ClientAuth::Anonymous,
+                None,
             ),
+            (ClientKeyExchange::Rsa(rsa), OurKey::Rsa(identity)) => {
+                // RFC 5246 7.4.7.1: whatever the ciphertext, a 48-byte premaster comes back
+                // through one path (a random one when padding, length or version is wrong),
+                // so a bad ciphertext shows only as a Finished that does not verify.
+                let premaster = decrypt_premaster(
+                    identity.key(),
+                    &rsa.encrypted_pre_master_secret,
+                    hs.client_version.0,
+                    rng,
+                )?;
+                (Zeroizing::new(premaster.to_vec()), None)
+            }
             _ => {
                 return Err(Error::protocol(
                     AD::HANDSHAKE_FAILURE,
@@ -446,6 +708,19 @@ impl ExpectClientKeyExchange {
             &hs.server_random,
             hs.extended_master_secret,
         )?;
+        let client = match (self.client, psk_identity) {
+            (ClientCertificate::Chain(chain), _) => {
+                return Ok(State::ExpectCertificateVerify(ExpectCertificateVerify {
+                    hs,
+                    secrets,
+                    client: chain,
+                    read: Some(ciphers.client_write),
+                    write: ciphers.server_write,
+                }));
+            }
+            (_, Some(identity)) => ClientAuth::Psk { identity },
+            (ClientCertificate::Empty | ClientCertificate::NotRequested, None) => ClientAuth::Anonymous,
+        };
         Ok(State::ExpectChangeCipherSpec(ExpectChangeCipherSpec {
             hs,
             secrets,
@@ -453,6 +728,34 @@ impl ExpectClientKeyExchange {
             read: ciphers.client_write,
             write: ciphers.server_write,
         }))
+    }
+}
+
+impl ExpectCertificateVerify {
+    fn on_certificate_verify(self, core: &mut Core, m: &Message) -> Result<State, Error> {
+        let (chain, verified) = client_auth::verify_certificate_verify(core, self.client, &m.body)?;
+        core.add_to_transcript(HT::CERTIFICATE_VERIFY, m.message_seq, &m.body);
+        let client = ClientAuth::Certificate {
+            chain,
+            _verified: verified,
+        };
+        Ok(match self.read {
+            Some(read) => State::ExpectChangeCipherSpec(ExpectChangeCipherSpec {
+                hs: self.hs,
+                secrets: self.secrets,
+                client,
+                read,
+                write: self.write,
+            }),
+            // The client's ChangeCipherSpec came first (its CertificateVerify was lost or
+            // reordered); the keys are in place.
+            None => State::ExpectFinished(ExpectFinished {
+                hs: self.hs,
+                secrets: self.secrets,
+                client,
+                write: self.write,
+            }),
+        })
     }
 }
 
@@ -473,6 +776,7 @@ impl ExpectFinished {
         let peer = match self.client {
             ClientAuth::Psk { identity } => PeerIdentity::Psk { identity },
             ClientAuth::Anonymous => PeerIdentity::Anonymous,
+            ClientAuth::Certificate { chain, .. } => PeerIdentity::Certificate { chain },
         };
         core.connected(
             now,
@@ -514,18 +818,30 @@ impl Role for ServerHandshake {
         Ok(())
     }
 
+    /// Installs the client's keys on its ChangeCipherSpec. Also in ExpectCertificateVerify,
+    /// where the keys exist already: the state still requires the CertificateVerify (in epoch
+    /// 0), but the client's Finished can now be read, so a flight that omits the
+    /// CertificateVerify is refused with unexpected_message as soon as its Finished arrives in
+    /// its place, instead of stalling until the handshake times out.
     fn on_change_cipher_spec(&mut self, core: &mut Core) -> Result<(), Error> {
-        if !matches!(self.state, State::ExpectChangeCipherSpec(_)) {
-            return Ok(());
-        }
-        if let State::ExpectChangeCipherSpec(s) = core::mem::replace(&mut self.state, State::Failed) {
-            core.switch_read_epoch(s.read)?;
-            self.state = State::ExpectFinished(ExpectFinished {
-                hs: s.hs,
-                secrets: s.secrets,
-                client: s.client,
-                write: s.write,
-            });
+        match &mut self.state {
+            State::ExpectCertificateVerify(s) => {
+                if let Some(read) = s.read.take() {
+                    core.switch_read_epoch(read)?;
+                }
+            }
+            State::ExpectChangeCipherSpec(_) => {
+                if let State::ExpectChangeCipherSpec(s) = core::mem::replace(&mut self.state, State::Failed) {
+                    core.switch_read_epoch(s.read)?;
+                    self.state = State::ExpectFinished(ExpectFinished {
+                        hs: s.hs,
+                        secrets: s.secrets,
+                        client: s.client,
+                        write: s.write,
+                    });
+                }
+            }
+            _ => {}
         }
         Ok(())
     }
