@@ -10,7 +10,7 @@ use dtls_tokio::{ClientConnection, Options, OsRng};
 use tokio::io::AsyncBufReadExt;
 use tokio::time::Instant;
 
-use crate::credentials::{CaVerifier, load_certificates, parse_psk};
+use crate::credentials::{CaVerifier, load_identities, parse_psk};
 use crate::trace::Traced;
 use crate::{ClientArgs, Failure, resolve, suite_name};
 
@@ -18,11 +18,6 @@ use crate::{ClientArgs, Failure, resolve, suite_name};
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 fn config(args: &ClientArgs) -> Result<ClientConfig, Failure> {
-    if args.cert.is_some() || args.key.is_some() {
-        return Err(Failure::Usage(
-            "--cert/--key on the client: client certificates are not supported yet".into(),
-        ));
-    }
     let common = args.common.common_config()?;
     let mut c = ClientConfig::new(common.provider.clone());
     c.common = common;
@@ -35,9 +30,11 @@ fn config(args: &ClientArgs) -> Result<ClientConfig, Failure> {
         );
     }
     if let Some(ca) = &args.ca {
-        let cas = load_certificates(ca, "CA").map_err(Failure::Usage)?;
-        c.verifier = Some(CaVerifier::new(cas));
+        c.verifier = Some(CaVerifier::load(ca).map_err(Failure::Usage)?);
     }
+    c.identities = load_identities(&args.cert, &args.key)
+        .map_err(Failure::Usage)?
+        .map(Arc::new);
     if c.psk.is_none() && c.verifier.is_none() {
         return Err(Failure::Usage(
             "the client needs credentials: --psk HEX for PSK suites and/or --ca FILE for certificate suites"
@@ -105,7 +102,7 @@ pub async fn run(args: ClientArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn describe_peer(id: &dtls::PeerIdentity) -> String {
+pub(crate) fn describe_peer(id: &dtls::PeerIdentity) -> String {
     // Not a `match`: the engine may grow identities (and the adapter passes them through).
     if let dtls::PeerIdentity::Psk { identity } = id {
         format!("PSK identity {}", String::from_utf8_lossy(identity))

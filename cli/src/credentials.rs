@@ -1,96 +1,56 @@
 //! Loading keys, certificates and PSKs from the command line, and the `--ca` verifier.
+//!
+//! Certificates and keys go through the engine's loaders (`dtls::pki`): DER or PEM, chains
+//! and bundles, PKCS#1, PKCS#8 and SEC1 keys, RSA and EC P-256/P-384.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use der::{Decode, Encode};
 use dtls::config::CertificateVerifier;
 use dtls::crypto::rustcrypto::RustCrypto;
-use dtls::crypto::{CryptoProvider, SignatureScheme, SigningKey};
-use x509_cert::Certificate;
+use dtls::pki::{Identities, Identity, SystemClock, TrustStore, ValidityCheck, WebPkiVerifier};
 use zeroize::Zeroizing;
 
-/// OID of ecdsa-with-SHA256 (RFC 5758 3.2).
-const ECDSA_WITH_SHA256: der::asn1::ObjectIdentifier =
-    der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
-
-/// The DER documents in a file: every PEM block with one of `labels`, or the whole file if it
-/// is not PEM (then it must be a single DER document).
-fn read_documents(path: &Path, what: &str, labels: &[&str]) -> Result<Vec<Zeroizing<Vec<u8>>>, String> {
-    let bytes = Zeroizing::new(
-        std::fs::read(path).map_err(|e| format!("cannot read {what} file {}: {e}", path.display()))?,
-    );
-    let Some(text) = std::str::from_utf8(&bytes)
-        .ok()
-        .filter(|t| t.contains("-----BEGIN "))
-    else {
-        if bytes.is_empty() {
-            return Err(format!("{what} file {} is empty", path.display()));
-        }
-        return Ok(vec![Zeroizing::new(bytes.to_vec())]);
-    };
-    let mut docs = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("-----BEGIN ") {
-        let block = &rest[start..];
-        let Some(end_marker) = block.find("-----END ") else {
-            return Err(format!(
-                "{what} file {}: PEM block without an END line",
-                path.display()
-            ));
-        };
-        let after_end = &block[end_marker + 9..];
-        let end = after_end
-            .find("-----")
-            .map(|i| end_marker + 9 + i + 5)
-            .ok_or_else(|| format!("{what} file {}: malformed PEM END line", path.display()))?;
-        let (label, der) = pem_rfc7468::decode_vec(&block.as_bytes()[..end])
-            .map_err(|e| format!("{what} file {}: bad PEM: {e}", path.display()))?;
-        if labels.contains(&label) {
-            docs.push(Zeroizing::new(der));
-        }
-        rest = &block[end..];
+fn read(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>, String> {
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("cannot read {what} file {}: {e}", path.display()))?;
+    if bytes.is_empty() {
+        return Err(format!("{what} file {} is empty", path.display()));
     }
-    if docs.is_empty() {
+    Ok(Zeroizing::new(bytes))
+}
+
+/// Certificates: PEM (any number of `CERTIFICATE` blocks) or DER.
+pub fn load_certificates(path: &Path, what: &str) -> Result<Vec<Vec<u8>>, String> {
+    let bytes = read(path, what)?;
+    dtls::pki::load_certificates(&bytes).map_err(|e| format!("{what} file {}: {e}", path.display()))
+}
+
+/// Identities from `--cert`/`--key` pairs, in order: each chain (leaf first) with its leaf's
+/// private key (PKCS#1, PKCS#8 or SEC1; PEM or DER; RSA or EC P-256/P-384).
+pub fn load_identities(certs: &[PathBuf], keys: &[PathBuf]) -> Result<Option<Identities>, String> {
+    if certs.len() != keys.len() {
         return Err(format!(
-            "{what} file {} holds no PEM block labelled {}",
-            path.display(),
-            labels.join(" or ")
+            "--cert and --key come in pairs: {} --cert and {} --key given",
+            certs.len(),
+            keys.len()
         ));
     }
-    Ok(docs)
-}
-
-/// Certificates (PEM, any number, or one DER), each checked to parse as X.509.
-pub fn load_certificates(path: &Path, what: &str) -> Result<Vec<Vec<u8>>, String> {
-    let docs = read_documents(path, what, &["CERTIFICATE"])?;
-    docs.iter()
-        .enumerate()
-        .map(|(i, d)| {
-            Certificate::from_der(d).map_err(|e| {
-                format!(
-                    "{what} file {}: certificate {} does not parse: {e}",
-                    path.display(),
-                    i + 1
-                )
-            })?;
-            Ok(d.to_vec())
-        })
-        .collect()
-}
-
-/// An EC P-256 private key: PEM (`EC PRIVATE KEY` = SEC1, `PRIVATE KEY` = PKCS#8) or DER.
-pub fn load_key(path: &Path) -> Result<Box<dyn SigningKey>, String> {
-    let docs = read_documents(path, "key", &["EC PRIVATE KEY", "PRIVATE KEY"])?;
-    let der = docs.first().ok_or("key file holds no key")?;
-    RustCrypto
-        .signing_key(SignatureScheme::EcdsaP256Sha256, der)
-        .map_err(|e| {
-            format!(
-                "key file {}: not an EC P-256 private key in SEC1 or PKCS#8 form ({e})",
-                path.display()
-            )
-        })
+    if certs.is_empty() {
+        return Ok(None);
+    }
+    let mut identities = Identities::new();
+    for (cert, key) in certs.iter().zip(keys) {
+        let chain = read(cert, "certificate")?;
+        let key_bytes = read(key, "key")?;
+        dtls::pki::load_certificates(&chain)
+            .map_err(|e| format!("certificate file {}: {e}", cert.display()))?;
+        dtls::pki::load_private_key(&key_bytes).map_err(|e| format!("key file {}: {e}", key.display()))?;
+        let identity = Identity::load(&RustCrypto, &chain, &key_bytes)
+            .map_err(|e| format!("--cert {} with --key {}: {e}", cert.display(), key.display()))?;
+        identities.add(identity);
+    }
+    Ok(Some(identities))
 }
 
 /// A PSK given as hex (as `openssl -psk` takes it).
@@ -106,53 +66,56 @@ pub fn parse_psk(hex_key: &str) -> Result<Zeroizing<Vec<u8>>, String> {
     Ok(key)
 }
 
-/// Trusts a server whose leaf certificate is one of the `--ca` certificates byte for byte, or
-/// is issued directly by one of them with an ECDSA P-256 / SHA-256 signature that verifies
-/// under that certificate's key (and whose issuer name is that certificate's subject). No
-/// intermediate certificates, validity dates, key usage or host names are checked.
+/// The `--ca` verifier: the given certificates are trust anchors, and a peer chain must
+/// validate to one of them in full (`dtls::pki::WebPkiVerifier`: every signature, validity at
+/// the system clock, basicConstraints and path length, keyUsage and extendedKeyUsage, and the
+/// `--server-name` against the leaf's subjectAltName). A peer whose leaf *is* one of the
+/// `--ca` certificates, byte for byte, is also trusted: that is pinning a self-signed device
+/// certificate, which no chain validation can accept (the name is not checked then).
 #[derive(Debug)]
 pub struct CaVerifier {
-    cas: Vec<Vec<u8>>,
+    pinned: Vec<Vec<u8>>,
+    chains: WebPkiVerifier,
 }
 
 impl CaVerifier {
-    /// A verifier over the given DER certificates.
-    pub fn new(cas: Vec<Vec<u8>>) -> Arc<Self> {
-        Arc::new(CaVerifier { cas })
+    /// A verifier over the certificates of `path`.
+    pub fn load(path: &Path) -> Result<Arc<Self>, String> {
+        let cas = load_certificates(path, "CA")?;
+        let mut roots = TrustStore::new();
+        for ca in &cas {
+            roots
+                .add(ca)
+                .map_err(|e| format!("CA file {}: {e}", path.display()))?;
+        }
+        Ok(Arc::new(CaVerifier {
+            pinned: cas,
+            chains: WebPkiVerifier::new(Arc::new(RustCrypto), roots, ValidityCheck::at(SystemClock)),
+        }))
     }
 
-    fn signed_by(leaf: &Certificate, ca_der: &[u8]) -> bool {
-        let Ok(ca) = Certificate::from_der(ca_der) else {
-            return false;
-        };
-        if leaf.tbs_certificate().issuer() != ca.tbs_certificate().subject()
-            || leaf.signature_algorithm().oid != ECDSA_WITH_SHA256
-        {
-            return false;
-        }
-        let (Ok(ca_key), Ok(tbs), Some(sig)) = (
-            dtls::pki::leaf_public_key(ca_der),
-            leaf.tbs_certificate().to_der(),
-            leaf.signature().as_bytes(),
-        ) else {
-            return false;
-        };
-        RustCrypto
-            .verify(SignatureScheme::EcdsaP256Sha256, &ca_key, &tbs, sig)
-            .is_ok()
+    /// The anchors' subject names, for CertificateRequest.
+    pub fn subjects(&self) -> Vec<Vec<u8>> {
+        self.chains.roots().subjects(0xffff)
+    }
+
+    fn pinned(&self, chain: &[Vec<u8>]) -> bool {
+        chain.first().is_some_and(|leaf| self.pinned.contains(leaf))
     }
 }
 
 impl CertificateVerifier for CaVerifier {
-    fn verify_server(&self, chain: &[Vec<u8>], _server_name: Option<&str>) -> Result<(), dtls::Error> {
-        let leaf_der = chain.first().ok_or(dtls::Error::CertificateRejected)?;
-        if self.cas.iter().any(|ca| ca == leaf_der) {
+    fn verify_server(&self, chain: &[Vec<u8>], server_name: Option<&str>) -> Result<(), dtls::Error> {
+        if self.pinned(chain) {
             return Ok(());
         }
-        let leaf = Certificate::from_der(leaf_der).map_err(|_| dtls::Error::CertificateRejected)?;
-        if self.cas.iter().any(|ca| Self::signed_by(&leaf, ca)) {
+        self.chains.verify_server(chain, server_name)
+    }
+
+    fn verify_client(&self, chain: &[Vec<u8>]) -> Result<(), dtls::Error> {
+        if self.pinned(chain) {
             return Ok(());
         }
-        Err(dtls::Error::CertificateRejected)
+        self.chains.verify_client(chain)
     }
 }

@@ -78,9 +78,10 @@ struct CommonArgs {
 enum VerifyClient {
     /// Do not ask for a client certificate.
     None,
-    /// Ask for one (not supported yet).
+    /// Ask for one; a client without one is served anonymously, a chain it sends must
+    /// validate against --ca.
     Request,
-    /// Require one (not supported yet).
+    /// Require one that validates against --ca (handshake_failure without one).
     Require,
 }
 
@@ -92,20 +93,30 @@ struct ServerArgs {
     /// PSK identity hint sent in ServerKeyExchange.
     #[arg(long, value_name = "HINT")]
     psk_hint: Option<String>,
-    /// Certificate chain, leaf first (PEM, or one DER certificate). Enables the ECDHE_ECDSA
-    /// suites; needs --key.
-    #[arg(long, value_name = "FILE", requires = "key")]
-    cert: Option<PathBuf>,
-    /// The leaf's EC P-256 private key: PEM (SEC1 `EC PRIVATE KEY` or PKCS#8 `PRIVATE KEY`)
-    /// or DER.
-    #[arg(long, value_name = "FILE", requires = "cert")]
-    key: Option<PathBuf>,
-    /// CA certificates for client certificates (client authentication is not supported yet).
+    /// Certificate chain, leaf first (PEM or DER), paired with the --key at the same
+    /// position. Repeat the pair for several identities (say RSA and ECDSA): each handshake
+    /// uses the first that fits the suite, the client's signature algorithms and curves, and
+    /// its server name. An EC key enables the ECDHE_ECDSA suites, an RSA key the ECDHE_RSA
+    /// and RSA suites.
+    #[arg(long, value_name = "FILE", requires = "key", action = clap::ArgAction::Append)]
+    cert: Vec<PathBuf>,
+    /// The private key of the --cert at the same position: PKCS#1, PKCS#8 or SEC1, PEM or DER;
+    /// RSA (2048 to 4096 bits) or EC P-256/P-384.
+    #[arg(long, value_name = "FILE", requires = "cert", action = clap::ArgAction::Append)]
+    key: Vec<PathBuf>,
+    /// Trust anchors for client certificates (PEM or DER), with --verify-client: client
+    /// chains must validate to one of them in full (signatures, validity at the system clock,
+    /// CA constraints, keyUsage, extendedKeyUsage clientAuth); a client leaf that is one of
+    /// them byte for byte is trusted as pinned.
     #[arg(long, value_name = "FILE")]
     ca: Option<PathBuf>,
-    /// Client certificate authentication: only `none` is supported yet.
+    /// Client certificate authentication (needs --ca for request and require).
     #[arg(long, value_enum, default_value_t = VerifyClient::None)]
     verify_client: VerifyClient,
+    /// List the subjects of the --ca certificates in CertificateRequest (helps clients with
+    /// several identities choose; costs bytes in the server's flight).
+    #[arg(long, requires = "ca")]
+    ca_names: bool,
     /// Answer ClientHellos directly, without a HelloVerifyRequest cookie exchange.
     #[arg(long)]
     no_cookie: bool,
@@ -124,19 +135,25 @@ struct ClientArgs {
     /// Server address and port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4433")]
     connect: String,
-    /// Trust anchors (PEM, or one DER certificate). Enables the ECDHE_ECDSA suites. The
-    /// server is trusted if its leaf certificate is one of these certificates, or is signed
-    /// directly by one of them (ECDSA P-256 with SHA-256). LIMITATION: no intermediate
-    /// certificates, no validity dates, key usage or host name checks.
+    /// Trust anchors (PEM or DER). Enables the certificate suites. The server's chain must
+    /// validate to one of them in full: every signature, validity at the system clock, CA
+    /// constraints and path length, keyUsage, extendedKeyUsage serverAuth and, with
+    /// --server-name, the name against the leaf's subjectAltName. A server leaf that is one
+    /// of them byte for byte is trusted as pinned (a self-signed device certificate; no name
+    /// check then).
     #[arg(long, value_name = "FILE")]
     ca: Option<PathBuf>,
-    /// Client certificate (client authentication is not supported yet).
-    #[arg(long, value_name = "FILE")]
-    cert: Option<PathBuf>,
-    /// Client key (client authentication is not supported yet).
-    #[arg(long, value_name = "FILE")]
-    key: Option<PathBuf>,
-    /// Server name sent in the server_name extension (not checked against the certificate).
+    /// Client certificate chain, leaf first (PEM or DER), sent when the server asks for one;
+    /// paired with the --key at the same position (repeatable: the first identity the
+    /// server's CertificateRequest allows is sent).
+    #[arg(long, value_name = "FILE", requires = "key", action = clap::ArgAction::Append)]
+    cert: Vec<PathBuf>,
+    /// The private key of the --cert at the same position (PKCS#1, PKCS#8 or SEC1; PEM or
+    /// DER; RSA or EC P-256/P-384).
+    #[arg(long, value_name = "FILE", requires = "cert", action = clap::ArgAction::Append)]
+    key: Vec<PathBuf>,
+    /// Server name: sent in the server_name extension and checked against the server
+    /// certificate's subjectAltName (see --ca).
     #[arg(long, value_name = "NAME")]
     server_name: Option<String>,
     /// Send TEXT as one datagram (repeatable) instead of reading stdin.

@@ -4,11 +4,11 @@ use std::io::Write;
 use std::sync::Arc;
 
 use dtls::ServerConfig;
-use dtls::config::{CertifiedKey, PskStore};
+use dtls::config::{ClientAuth, PskStore};
 use dtls_tokio::{Listener, Options, OsRng, ServerConnection};
 use zeroize::Zeroizing;
 
-use crate::credentials::{load_certificates, load_key, parse_psk};
+use crate::credentials::{CaVerifier, load_identities, parse_psk};
 use crate::trace::Traced;
 use crate::{Failure, ServerArgs, VerifyClient, resolve, suite_name};
 
@@ -30,16 +30,6 @@ impl PskStore for OneKey {
 }
 
 fn config(args: &ServerArgs) -> Result<ServerConfig, Failure> {
-    if args.verify_client != VerifyClient::None {
-        return Err(Failure::Usage(
-            "--verify-client request/require: client certificate authentication is not supported yet".into(),
-        ));
-    }
-    if args.ca.is_some() {
-        return Err(Failure::Usage(
-            "--ca on the server: client certificate authentication is not supported yet".into(),
-        ));
-    }
     let common = args.common.common_config()?;
     let mut c = ServerConfig::new(common.provider.clone());
     c.common = common;
@@ -58,15 +48,39 @@ fn config(args: &ServerArgs) -> Result<ServerConfig, Failure> {
         return Err(Failure::Usage("--psk-identity needs --psk".into()));
     }
     c.psk_hint = args.psk_hint.as_ref().map(|h| h.as_bytes().to_vec());
-    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
-        let chain = load_certificates(cert, "certificate").map_err(Failure::Usage)?;
-        let key = load_key(key).map_err(Failure::Usage)?;
-        c.certificate = Some(Arc::new(CertifiedKey { chain, key }));
-    }
-    if c.psk_store.is_none() && c.certificate.is_none() {
+    c.identities = load_identities(&args.cert, &args.key)
+        .map_err(Failure::Usage)?
+        .map(Arc::new);
+    if c.psk_store.is_none() && c.identities.is_none() {
         return Err(Failure::Usage(
             "the server needs credentials: --psk HEX and/or --cert FILE --key FILE".into(),
         ));
+    }
+    c.client_auth = match args.verify_client {
+        VerifyClient::None => ClientAuth::None,
+        VerifyClient::Request => ClientAuth::Request,
+        VerifyClient::Require => ClientAuth::Require,
+    };
+    match (&args.ca, args.verify_client) {
+        (Some(ca), VerifyClient::Request | VerifyClient::Require) => {
+            let verifier = CaVerifier::load(ca).map_err(Failure::Usage)?;
+            if args.ca_names {
+                c.client_ca_names = verifier.subjects();
+            }
+            c.client_verifier = Some(verifier);
+        }
+        (None, VerifyClient::Request | VerifyClient::Require) => {
+            return Err(Failure::Usage(
+                "--verify-client request/require needs --ca FILE to validate client certificates".into(),
+            ));
+        }
+        (Some(_), VerifyClient::None) => {
+            return Err(Failure::Usage(
+                "--ca on the server validates client certificates: add --verify-client request or require"
+                    .into(),
+            ));
+        }
+        (None, VerifyClient::None) => {}
     }
     Ok(c)
 }
@@ -95,6 +109,13 @@ pub async fn run(args: ServerArgs) -> Result<(), Failure> {
                 let conn = conn.map_err(|e| Failure::Runtime(e.to_string()))?;
                 accepted += 1;
                 eprintln!("connected: {} {}", conn.peer_addr(), suite_name(conn.suite()));
+                if level > crate::trace::Level::Quiet {
+                    eprintln!(
+                        "peer: {} {}",
+                        conn.peer_addr(),
+                        crate::client::describe_peer(&conn.info().peer_identity)
+                    );
+                }
                 if let Some(path) = &args.common.keylog {
                     let keys = conn.keylog().ok_or_else(|| Failure::Runtime("no key material for the key log".into()))?;
                     crate::client::append_keylog(path, keys).map_err(Failure::Runtime)?;

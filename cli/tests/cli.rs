@@ -18,13 +18,18 @@ fn dtls() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_dtls"))
 }
 
-fn data(name: &str) -> String {
+/// A file of the engine's test PKI (`dtls/tests/data/pki`, valid 2025 to 2125): roots,
+/// intermediates, RSA and P-256 server and client leaves for server.dtls.test.
+fn pki(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
+        .join("../dtls/tests/data/pki")
         .join(name)
         .display()
         .to_string()
 }
+
+/// The name the test PKI's server leaves are for.
+const SERVER_NAME: &str = "server.dtls.test";
 
 fn cert() -> String {
     fixtures::cert_pem_path().display().to_string()
@@ -191,12 +196,13 @@ fn certificate_pinned_self_signed_with_verbose_handshake() {
 }
 
 #[test]
-fn certificate_issued_by_the_ca_and_sec1_key() {
-    let leaf = data("leaf.crt.pem");
-    for key in [data("leaf.key.pem"), data("leaf.key.der")] {
+fn certificate_chain_validated_to_the_ca_with_sec1_keys() {
+    // The server sends leaf + intermediate; the client's --ca is the root only, so the whole
+    // chain is validated (and the name, with --server-name).
+    for key in [pki("ec-server.key.sec1.pem"), pki("ec-server.key.sec1.der")] {
         let mut srv = server(&[
             "--cert",
-            &leaf,
+            &pki("ec-server.chain.pem"),
             "--key",
             &key,
             "--echo",
@@ -210,7 +216,9 @@ fn certificate_issued_by_the_ca_and_sec1_key() {
                 "--connect",
                 &addr,
                 "--ca",
-                &data("ca.crt.pem"),
+                &pki("ec-root.crt.pem"),
+                "--server-name",
+                SERVER_NAME,
                 "--message",
                 "signed",
                 "--count",
@@ -226,20 +234,27 @@ fn certificate_issued_by_the_ca_and_sec1_key() {
         // --trace: hex dumps; --no-cookie: no HelloVerifyRequest.
         assert!(err.contains("    16fefd"), "{err}");
         assert!(!err.contains("hello_verify_request"), "{err}");
+        assert!(err.contains("peer: certificate chain of 2"), "{err}");
         wait_exit_ok(&mut srv);
     }
 }
 
 #[test]
 fn untrusted_certificate_fails_the_handshake() {
-    let srv = server(&["--cert", &cert(), "--key", &key()]);
+    // A chain to a root the client does not trust.
+    let srv = server(&[
+        "--cert",
+        &pki("other-server.crt.pem"),
+        "--key",
+        &pki("other-server.key.pem"),
+    ]);
     let addr = srv.addr.to_string();
     let (code, _, err) = client(
         &[
             "--connect",
             &addr,
             "--ca",
-            &data("ca.crt.pem"),
+            &pki("ec-root.crt.pem"),
             "--message",
             "x",
             "--timeout",
@@ -249,10 +264,178 @@ fn untrusted_certificate_fails_the_handshake() {
     );
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("handshake failed: peer certificate not trusted"),
+        err.contains("handshake failed: certificate error (unknown_ca)"),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "one line: {err}");
+}
+
+#[test]
+fn a_server_name_the_certificate_does_not_cover_fails_the_handshake() {
+    let srv = server(&[
+        "--cert",
+        &pki("ec-server.chain.pem"),
+        "--key",
+        &pki("ec-server.key.pem"),
+    ]);
+    let addr = srv.addr.to_string();
+    let (code, _, err) = client(
+        &[
+            "--connect",
+            &addr,
+            "--ca",
+            &pki("ec-root.crt.pem"),
+            "--server-name",
+            "other.dtls.test",
+            "--message",
+            "x",
+            "--timeout",
+            "10",
+        ],
+        b"",
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("bad_certificate"), "{err}");
+}
+
+#[test]
+fn a_server_with_rsa_and_ec_identities_serves_every_certificate_suite() {
+    let mut srv = server(&[
+        "--cert",
+        &pki("rsa-server.chain.pem"),
+        "--key",
+        &pki("rsa-server.key.pkcs1.pem"),
+        "--cert",
+        &pki("ec-server.chain.pem"),
+        "--key",
+        &pki("ec-server.key.pem"),
+        "--echo",
+        "--naccept",
+        "3",
+    ]);
+    let addr = srv.addr.to_string();
+    for suite in [
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_RSA_WITH_AES_128_CBC_SHA",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    ] {
+        let (code, out, err) = client(
+            &[
+                "--connect",
+                &addr,
+                "--ca",
+                &pki("roots.pem"),
+                "--server-name",
+                SERVER_NAME,
+                "--cipher-suites",
+                suite,
+                "--message",
+                suite,
+                "--count",
+                "1",
+                "--timeout",
+                "10",
+            ],
+            b"",
+        );
+        assert_eq!(code, 0, "{suite}: {err}\n{}", srv.process.dump());
+        assert_eq!(out, suite);
+        assert!(err.contains(&format!("connected: {suite}")), "{err}");
+    }
+    wait_exit_ok(&mut srv);
+}
+
+#[test]
+fn a_required_client_certificate_is_validated_and_reported() {
+    let mut srv = server(&[
+        "--cert",
+        &pki("ec-server.chain.pem"),
+        "--key",
+        &pki("ec-server.key.pem"),
+        "--verify-client",
+        "require",
+        "--ca",
+        &pki("roots.pem"),
+        "--ca-names",
+        "--echo",
+        "--naccept",
+        "2",
+        "-v",
+    ]);
+    let addr = srv.addr.to_string();
+    for (cert, key) in [
+        ("ec-client.chain.pem", "ec-client.key.pem"),
+        ("rsa-client.chain.pem", "rsa-client.key.pem"),
+    ] {
+        let (code, out, err) = client(
+            &[
+                "--connect",
+                &addr,
+                "--ca",
+                &pki("ec-root.crt.pem"),
+                "--server-name",
+                SERVER_NAME,
+                "--cert",
+                &pki(cert),
+                "--key",
+                &pki(key),
+                "--message",
+                "mutual",
+                "--count",
+                "1",
+                "--timeout",
+                "10",
+                "-v",
+            ],
+            b"",
+        );
+        assert_eq!(code, 0, "{err}\n{}", srv.process.dump());
+        assert_eq!(out, "mutual");
+        assert!(err.contains("< handshake certificate_request (epoch 0"), "{err}");
+        assert!(err.contains("> handshake certificate_verify (epoch 0"), "{err}");
+    }
+    wait_exit_ok(&mut srv);
+    let log = srv.process.stderr();
+    assert_eq!(log.matches("certificate chain of 2").count(), 2, "{log}");
+}
+
+#[test]
+fn a_missing_client_certificate_fails_when_required_and_passes_when_requested() {
+    for (mode, ok) in [("require", false), ("request", true)] {
+        let srv = server(&[
+            "--cert",
+            &pki("ec-server.chain.pem"),
+            "--key",
+            &pki("ec-server.key.pem"),
+            "--verify-client",
+            mode,
+            "--ca",
+            &pki("roots.pem"),
+            "--echo",
+        ]);
+        let addr = srv.addr.to_string();
+        let (code, _, err) = client(
+            &[
+                "--connect",
+                &addr,
+                "--ca",
+                &pki("ec-root.crt.pem"),
+                "--message",
+                "anonymous",
+                "--count",
+                "1",
+                "--timeout",
+                "10",
+            ],
+            b"",
+        );
+        if ok {
+            assert_eq!(code, 0, "{mode}: {err}");
+        } else {
+            assert_eq!(code, 1, "{mode}: {err}");
+            assert!(err.contains("peer sent alert handshake_failure"), "{err}");
+        }
+    }
 }
 
 #[test]
@@ -356,9 +539,17 @@ fn bad_arguments_are_explained() {
         ),
         (
             vec!["server", "--psk", "00", "--verify-client", "require"],
-            "client certificate authentication is not supported yet",
+            "--verify-client request/require needs --ca FILE",
+        ),
+        (
+            vec!["server", "--psk", "00", "--ca", "x.pem"],
+            "add --verify-client request or require",
         ),
         (vec!["server", "--cert", "x.pem"], "--key"),
+        (
+            vec!["server", "--cert", "a.pem", "--cert", "b.pem", "--key", "k.pem"],
+            "--cert and --key come in pairs",
+        ),
         (
             vec!["server", "--cert", &missing, "--key", &missing],
             "cannot read certificate file",
@@ -371,18 +562,25 @@ fn bad_arguments_are_explained() {
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: expected `{needle}` in: {err}");
     }
-    // A file that is not a key.
+    // A file that is not a key, and a key that is not a certificate.
     let cert = cert();
     let (code, err) = run(&["server", "--cert", &cert, "--key", &cert]);
     assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains("holds no PEM block labelled EC PRIVATE KEY or PRIVATE KEY"),
-        "{err}"
-    );
-    let leaf_der = data("leaf.key.der");
-    let (code, err) = run(&["server", "--cert", &leaf_der, "--key", &leaf_der]);
+    assert!(err.contains("key file"), "{err}");
+    let key_der = pki("ec-server.key.der");
+    let (code, err) = run(&["server", "--cert", &key_der, "--key", &key_der]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("does not parse"), "{err}");
+    assert!(err.contains("certificate file"), "{err}");
+    // A key that belongs to another certificate.
+    let (code, err) = run(&[
+        "server",
+        "--cert",
+        &pki("ec-server.chain.pem"),
+        "--key",
+        &pki("ec-client.key.pem"),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("does not belong"), "{err}");
     let (code, _) = run(&["--help"]);
     assert_eq!(code, 0);
     let out = std::process::Command::new(dtls())
@@ -390,7 +588,7 @@ fn bad_arguments_are_explained() {
         .output()
         .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("signed directly by one of them"), "{help}");
+    assert!(help.contains("must validate to one of them in full"), "{help}");
 }
 
 /// Datagrams seen by the relay, with their direction (true: towards the server).
