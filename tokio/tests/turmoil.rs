@@ -352,3 +352,131 @@ fn server_restart_is_an_error_for_clients_not_a_hang() {
         assert!(lines.iter().any(|l| l.ends_with(want)), "{want}: {lines:#?}");
     }
 }
+
+/// A file of the engine's test PKI.
+fn pki(name: &str) -> Vec<u8> {
+    let path = format!("{}/../dtls/tests/data/pki/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn pki_identity(chain: &str, key: &str) -> dtls::pki::Identity {
+    dtls::pki::Identity::load(&RustCrypto, &pki(chain), &pki(key)).unwrap()
+}
+
+/// The test PKI's roots, validated at 2030-01-01 (inside every test certificate's validity;
+/// the simulation has no calendar).
+fn pki_verifier() -> Arc<dtls::pki::WebPkiVerifier> {
+    let mut roots = dtls::pki::TrustStore::new();
+    roots.add_all(&pki("roots.pem")).unwrap();
+    Arc::new(dtls::pki::WebPkiVerifier::new(
+        Arc::new(RustCrypto),
+        roots,
+        dtls::pki::ValidityCheck::at(dtls::pki::FixedTime(1_893_456_000)),
+    ))
+}
+
+/// Certificates through the adapter: a server with RSA and P-256 identities that requires
+/// client certificates, two clients (ECDHE-RSA with a P-256 client certificate, RSA key
+/// transport with an RSA one) at a 300-byte MTU over lossy links. The adapter takes the
+/// engine's configurations as they are: both sides see the other's chain.
+#[test]
+fn certificate_handshakes_with_client_authentication_over_lossy_links() {
+    use dtls::wire::CipherSuite;
+    let mut sim = turmoil::Builder::new()
+        .rng_seed(21)
+        .min_message_latency(Duration::from_millis(5))
+        .max_message_latency(Duration::from_millis(40))
+        .fail_rate(0.05)
+        .repair_rate(0.5)
+        .simulation_duration(Duration::from_secs(300))
+        .build();
+    let seen: Arc<Mutex<Vec<dtls::PeerIdentity>>> = Arc::default();
+    {
+        let seen = seen.clone();
+        sim.host("server", move || {
+            let seen = seen.clone();
+            async move {
+                let mut ids = dtls::pki::Identities::new();
+                ids.add(pki_identity("rsa-server.chain.pem", "rsa-server.key.pem"));
+                ids.add(pki_identity("ec-server.chain.pem", "ec-server.key.pem"));
+                let mut config = ServerConfig::new(Arc::new(RustCrypto));
+                config.common.mtu = 300;
+                config.identities = Some(Arc::new(ids));
+                config.client_auth = dtls::config::ClientAuth::Require;
+                config.client_verifier = Some(pki_verifier());
+                let socket = bind(PORT, Arc::default()).await?;
+                let mut listener = Listener::bind_with(
+                    socket,
+                    Arc::new(config),
+                    Box::new(DeterministicRandom::from_u64(2)),
+                    Options::default(),
+                )?;
+                loop {
+                    let mut conn = listener.accept().await?;
+                    seen.lock().unwrap().push(conn.info().peer_identity.clone());
+                    tokio::spawn(async move {
+                        while let Ok(d) = conn.recv().await {
+                            if conn.send(&d).await.is_err() {
+                                return;
+                            }
+                        }
+                    });
+                }
+            }
+        });
+    }
+    let clients = [
+        (
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            "ec-client.chain.pem",
+            "ec-client.key.pem",
+        ),
+        (
+            CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+            "rsa-client.chain.pem",
+            "rsa-client.key.pem",
+        ),
+    ];
+    let connected: Log = Arc::default();
+    for (i, (suite, chain, key)) in clients.into_iter().enumerate() {
+        let connected = connected.clone();
+        sim.client(format!("client{i}"), async move {
+            let mut ids = dtls::pki::Identities::new();
+            ids.add(pki_identity(chain, key));
+            let mut config = ClientConfig::new(Arc::new(RustCrypto));
+            config.common.mtu = 300;
+            config.common.cipher_suites = vec![suite];
+            config.verifier = Some(pki_verifier());
+            config.server_name = Some("server.dtls.test".into());
+            config.identities = Some(Arc::new(ids));
+            let socket = bind(0, Arc::default()).await?;
+            let mut conn = ClientConnection::connect_with(
+                socket,
+                server_addr(),
+                Arc::new(config),
+                Box::new(DeterministicRandom::from_u64(200 + i as u64)),
+                Options::default(),
+            )
+            .await?;
+            let dtls::PeerIdentity::Certificate { chain } = &conn.info().peer_identity else {
+                panic!("{:?}", conn.info().peer_identity);
+            };
+            assert_eq!(chain.len(), 2);
+            echo(&mut conn, b"mutually authenticated").await?;
+            log(&connected, format!("client{i} {:?}", conn.suite()));
+            let _ = tokio::time::timeout(Duration::from_secs(100), conn.close()).await;
+            Ok(())
+        });
+    }
+    sim.run().unwrap();
+    let lines = connected.lock().unwrap().clone();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    for peer in &seen {
+        assert!(
+            matches!(peer, dtls::PeerIdentity::Certificate { chain } if chain.len() == 2),
+            "{peer:?}"
+        );
+    }
+}
