@@ -1,5 +1,6 @@
 //! Credentials shared with the engine's tests (`dtls/tests/data`): a self-signed P-256
-//! certificate for CN=dtls-test-server, its key, and a PSK.
+//! certificate for CN=dtls-test-server, its key, a PSK, and the test PKI (`pki/`: chains,
+//! RSA and P-256 server and client identities).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -78,5 +79,80 @@ pub fn server_config(cookies: bool) -> ServerConfig {
         chain: vec![CERT_DER.to_vec()],
         key,
     }));
+    s
+}
+
+/// Path of a file of the engine's test PKI (`dtls/tests/data/pki`, made by its `make.sh`):
+/// P-256, P-384 and RSA-2048 roots, intermediates, server leaves for [`PKI_SERVER_NAME`] and
+/// client leaves, valid 2025 to 2125.
+pub fn pki_path(name: &str) -> PathBuf {
+    data_path("pki").join(name)
+}
+
+/// The name the test PKI's server leaves carry in subjectAltName.
+pub const PKI_SERVER_NAME: &str = "server.dtls.test";
+
+/// When our side validates test PKI chains: 2030-01-01, inside every valid certificate (the
+/// peers validate at their own clock).
+pub const PKI_TIME: u64 = 1_893_456_000;
+
+fn pki_file(name: &str) -> Vec<u8> {
+    let path = pki_path(name);
+    #[allow(clippy::expect_used)]
+    std::fs::read(&path).expect("test PKI file is readable")
+}
+
+/// A verifier trusting the test PKI's three roots at [`PKI_TIME`].
+pub fn pki_verifier() -> Arc<dtls::pki::WebPkiVerifier> {
+    let mut roots = dtls::pki::TrustStore::new();
+    #[allow(clippy::expect_used)]
+    roots
+        .add_all(&pki_file("roots.pem"))
+        .expect("the test roots load");
+    Arc::new(dtls::pki::WebPkiVerifier::new(
+        provider(),
+        roots,
+        dtls::pki::ValidityCheck::at(dtls::pki::FixedTime(PKI_TIME)),
+    ))
+}
+
+/// The identity of a test PKI chain file (leaf first) and key file.
+pub fn pki_identity(chain: &str, key: &str) -> dtls::pki::Identity {
+    #[allow(clippy::expect_used)]
+    dtls::pki::Identity::load(&RustCrypto, &pki_file(chain), &pki_file(key)).expect("test identity loads")
+}
+
+/// The DER certificates of a test PKI file.
+pub fn pki_certificates(name: &str) -> Vec<Vec<u8>> {
+    #[allow(clippy::expect_used)]
+    dtls::pki::load_certificates(&pki_file(name)).expect("test certificates load")
+}
+
+/// A client offering only `suite`, validating the server's chain against the test roots for
+/// [`PKI_SERVER_NAME`], and holding the client identity `(chain, key)` if given.
+pub fn pki_client_config(suite: CipherSuite, identity: Option<(&str, &str)>) -> ClientConfig {
+    let mut c = ClientConfig::new(provider());
+    c.common.cipher_suites = vec![suite];
+    c.verifier = Some(pki_verifier());
+    c.server_name = Some(PKI_SERVER_NAME.into());
+    c.identities = identity.map(|(chain, key)| {
+        let mut ids = dtls::pki::Identities::new();
+        ids.add(pki_identity(chain, key));
+        Arc::new(ids)
+    });
+    c
+}
+
+/// A server with the test PKI's RSA and P-256 server identities, asking for client
+/// certificates as `client_auth` says and validating them against the test roots.
+pub fn pki_server_config(cookies: bool, client_auth: dtls::config::ClientAuth) -> ServerConfig {
+    let mut s = ServerConfig::new(provider());
+    s.cookies = cookies;
+    let mut ids = dtls::pki::Identities::new();
+    ids.add(pki_identity("rsa-server.chain.pem", "rsa-server.key.pem"));
+    ids.add(pki_identity("ec-server.chain.pem", "ec-server.key.pem"));
+    s.identities = Some(Arc::new(ids));
+    s.client_auth = client_auth;
+    s.client_verifier = Some(pki_verifier());
     s
 }

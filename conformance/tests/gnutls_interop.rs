@@ -1,6 +1,8 @@
 //! Interop with the GnuTLS 3.7 command line over loopback UDP: our client against
 //! `gnutls-serv --udp --echo`, and `gnutls-cli --udp` against our server (cookies on), for a
-//! PSK suite and an ECDHE certificate suite: handshake, data both ways, close_notify.
+//! PSK suite and an ECDHE certificate suite: handshake, data both ways, close_notify; and with
+//! X.509 chains from the test PKI and a required client certificate both ways, for
+//! TLS_RSA_WITH_AES_128_CBC_SHA, ECDHE-RSA-AES128-GCM and ECDHE-ECDSA-AES128-GCM.
 //!
 //! Without `gnutls-serv`/`gnutls-cli` the tests skip, unless `CI` is set (then they fail).
 
@@ -254,4 +256,273 @@ fn gnutls_cli_psk_ccm8_to_server() {
 #[test]
 fn gnutls_cli_ecdhe_ecdsa_gcm_to_server() {
     gnutls_cli_to_server(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+}
+
+// ---- X.509 chains and client certificates (issue 11) ----
+//
+// The test PKI of `dtls/tests/data/pki`: both sides send leaf + intermediate and validate the
+// other's chain against the roots (GnuTLS with `--x509cafile`, we with the WebPki verifier).
+// The server always requires a client certificate (`--require-client-cert
+// --verify-client-cert` for gnutls-serv, `ClientAuth::Require` for ours).
+
+/// A GnuTLS priority string for exactly `suite` over DTLS 1.2.
+fn certificate_priority(suite: CipherSuite) -> &'static str {
+    if suite == CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA {
+        "NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+RSA:-CIPHER-ALL:+AES-128-CBC:-MAC-ALL:+SHA1"
+    } else if suite == CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 {
+        "NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+ECDHE-RSA:-CIPHER-ALL:+AES-128-GCM"
+    } else if suite == CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 {
+        "NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+ECDHE-ECDSA:-CIPHER-ALL:+AES-128-GCM"
+    } else {
+        panic!("no GnuTLS priority for {suite:?}")
+    }
+}
+
+fn pki(name: &str) -> String {
+    fixtures::pki_path(name).display().to_string()
+}
+
+/// Our client with the `(chain, key)` client identity against `gnutls-serv` with `server`.
+fn client_with_certificate_to_gnutls_serv(suite: CipherSuite, server: (&str, &str), client: (&str, &str)) {
+    let Some(serv) = peer::require_program("gnutls-serv") else {
+        return;
+    };
+    let port = peer::free_udp_port().unwrap().to_string();
+    let (chain, key, roots) = (pki(server.0), pki(server.1), pki("roots.pem"));
+    let args = [
+        "--udp",
+        "--echo",
+        "-p",
+        &port,
+        "--priority",
+        certificate_priority(suite),
+        "--x509certfile",
+        &chain,
+        "--x509keyfile",
+        &key,
+        "--x509cafile",
+        &roots,
+        "--require-client-cert",
+        "--verify-client-cert",
+    ];
+    let srv = PeerProcess::spawn(&serv, &args).unwrap();
+    let port: u16 = port.parse().unwrap();
+    if let Err(e) = peer::wait_for_udp_port(port, STEP) {
+        panic!("{e}\n{}", srv.dump());
+    }
+    let mut config = fixtures::pki_client_config(suite, Some(client));
+    config.common.limits.retransmit_initial = dtls::Duration::from_millis(200);
+    config.common.limits.max_retransmissions = 2;
+    let mut c = UdpDriver::<Client>::client(config, ([127, 0, 0, 1], port).into()).unwrap();
+    let first = c
+        .wait_for(STEP, |_| true)
+        .unwrap_or_else(|e| panic!("{e}\n{}", srv.dump()));
+    match &first {
+        Event::Connected { suite: s, peer, .. } => {
+            assert_eq!(*s, suite);
+            assert_eq!(
+                *peer,
+                PeerIdentity::Certificate {
+                    chain: fixtures::pki_certificates(server.0)
+                }
+            );
+        }
+        e => panic!("expected Connected, got {e:?}\n{}", srv.dump()),
+    }
+    c.with(|c, _| c.send(format!("{LINE}\n").as_bytes()))
+        .unwrap()
+        .unwrap();
+    let dump = || srv.dump();
+    receive_until(
+        &mut c,
+        LINE,
+        |e| match e {
+            Event::Data(d) => Some(d.clone()),
+            Event::Closed(_) => Some(Vec::new()),
+            _ => None,
+        },
+        dump,
+    );
+    // `--require-client-cert --verify-client-cert`: gnutls-serv completed the handshake only
+    // because our chain verified (see the control below).
+    c.with(|c, now| c.close(now)).unwrap();
+    let closed = c.wait_for(STEP, |e| matches!(e, Event::Closed(_))).unwrap();
+    assert!(
+        matches!(
+            closed,
+            Event::Closed(CloseReason::Graceful | CloseReason::CloseFailed)
+        ),
+        "{closed:?}\n{}",
+        srv.dump()
+    );
+}
+
+/// The control for the tests above: gnutls-serv refuses (access_denied) a client chain that
+/// does not verify against its `--x509cafile`.
+#[test]
+fn gnutls_serv_refuses_a_client_chain_it_cannot_verify() {
+    let Some(serv) = peer::require_program("gnutls-serv") else {
+        return;
+    };
+    let suite = CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA;
+    let port = peer::free_udp_port().unwrap().to_string();
+    let (chain, key, ec_root) = (
+        pki("rsa-server.chain.pem"),
+        pki("rsa-server.key.pem"),
+        pki("ec-root.crt.pem"),
+    );
+    let args = [
+        "--udp",
+        "--echo",
+        "-p",
+        &port,
+        "--priority",
+        certificate_priority(suite),
+        "--x509certfile",
+        &chain,
+        "--x509keyfile",
+        &key,
+        "--x509cafile",
+        &ec_root,
+        "--require-client-cert",
+        "--verify-client-cert",
+    ];
+    let srv = PeerProcess::spawn(&serv, &args).unwrap();
+    let port: u16 = port.parse().unwrap();
+    if let Err(e) = peer::wait_for_udp_port(port, STEP) {
+        panic!("{e}\n{}", srv.dump());
+    }
+    let config = fixtures::pki_client_config(suite, Some(RSA_CLIENT));
+    let mut c = UdpDriver::<Client>::client(config, ([127, 0, 0, 1], port).into()).unwrap();
+    let first = c
+        .wait_for(STEP, |_| true)
+        .unwrap_or_else(|e| panic!("{e}\n{}", srv.dump()));
+    assert_eq!(
+        first,
+        Event::Closed(CloseReason::Error(dtls::Error::PeerAlert(
+            dtls::wire::AlertDescription::ACCESS_DENIED
+        ))),
+        "{}",
+        srv.dump()
+    );
+}
+
+/// `gnutls-cli` with the `(chain, key)` client identity against our server.
+fn gnutls_cli_with_certificate_to_server(suite: CipherSuite, client: (&str, &str)) {
+    let Some(cli_path) = peer::require_program("gnutls-cli") else {
+        return;
+    };
+    let mut config = fixtures::pki_server_config(true, dtls::config::ClientAuth::Require);
+    config.common.cipher_suites = vec![suite];
+    config.common.limits.close_linger = dtls::Duration::from_millis(300);
+    let mut s = UdpDriver::<Server<SocketAddr>>::server(config).unwrap();
+    let port = s.local_addr().unwrap().port().to_string();
+    let (chain, key, roots) = (pki(client.0), pki(client.1), pki("roots.pem"));
+    let args = [
+        "--udp",
+        "-p",
+        &port,
+        "--priority",
+        certificate_priority(suite),
+        "--x509cafile",
+        &roots,
+        "--verify-hostname",
+        fixtures::PKI_SERVER_NAME,
+        "--sni-hostname",
+        fixtures::PKI_SERVER_NAME,
+        "--x509certfile",
+        &chain,
+        "--x509keyfile",
+        &key,
+        "127.0.0.1",
+    ];
+    let mut cli = PeerProcess::spawn(&cli_path, &args).unwrap();
+    let (peer, first) = s
+        .wait_for(STEP, |_| true)
+        .unwrap_or_else(|e| panic!("{e}\n{}", cli.dump()));
+    match &first {
+        Event::Connected { suite: got, peer, .. } => {
+            assert_eq!(*got, suite);
+            assert_eq!(
+                *peer,
+                PeerIdentity::Certificate {
+                    chain: fixtures::pki_certificates(client.0)
+                }
+            );
+        }
+        e => panic!("expected Connected, got {e:?}\n{}", cli.dump()),
+    }
+    let shown = s
+        .run_until(STEP, || cli.stdout().contains("Handshake was completed"))
+        .unwrap();
+    assert!(shown, "{}", cli.dump());
+    assert!(
+        cli.stdout().contains("The certificate is trusted"),
+        "{}",
+        cli.dump()
+    );
+    s.with(|s, _| s.send(&peer, format!("{LINE}\n").as_bytes()))
+        .unwrap()
+        .unwrap();
+    let seen = s.run_until(STEP, || cli.stdout().contains(LINE)).unwrap();
+    assert!(seen, "gnutls-cli did not print our data\n{}", cli.dump());
+    cli.write_stdin(format!("{FROM_GNUTLS}\n").as_bytes()).unwrap();
+    let dump = || cli.dump();
+    receive_until(
+        &mut s,
+        FROM_GNUTLS,
+        |(_, e)| match e {
+            Event::Data(d) => Some(d.clone()),
+            Event::Closed(_) => Some(Vec::new()),
+            _ => None,
+        },
+        dump,
+    );
+    cli.close_stdin();
+    let (_, closed) = s.wait_for(STEP, |(_, e)| matches!(e, Event::Closed(_))).unwrap();
+    assert_eq!(closed, Event::Closed(CloseReason::PeerClosed), "{}", cli.dump());
+    assert!(cli.wait_exit(STEP).is_some(), "{}", cli.dump());
+}
+
+const RSA_SERVER: (&str, &str) = ("rsa-server.chain.pem", "rsa-server.key.pem");
+const EC_SERVER: (&str, &str) = ("ec-server.chain.pem", "ec-server.key.pem");
+const RSA_CLIENT: (&str, &str) = ("rsa-client.chain.pem", "rsa-client.key.pem");
+const EC_CLIENT: (&str, &str) = ("ec-client.chain.pem", "ec-client.key.pem");
+
+#[test]
+fn client_rsa_aes128_cbc_sha_with_client_certificate_to_gnutls_serv() {
+    client_with_certificate_to_gnutls_serv(CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA, RSA_SERVER, EC_CLIENT);
+}
+
+#[test]
+fn client_ecdhe_rsa_gcm_with_client_certificate_to_gnutls_serv() {
+    client_with_certificate_to_gnutls_serv(
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        RSA_SERVER,
+        RSA_CLIENT,
+    );
+}
+
+#[test]
+fn client_ecdhe_ecdsa_gcm_with_client_certificate_to_gnutls_serv() {
+    client_with_certificate_to_gnutls_serv(
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        EC_SERVER,
+        EC_CLIENT,
+    );
+}
+
+#[test]
+fn gnutls_cli_rsa_aes128_cbc_sha_with_client_certificate_to_server() {
+    gnutls_cli_with_certificate_to_server(CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA, RSA_CLIENT);
+}
+
+#[test]
+fn gnutls_cli_ecdhe_rsa_gcm_with_client_certificate_to_server() {
+    gnutls_cli_with_certificate_to_server(CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, EC_CLIENT);
+}
+
+#[test]
+fn gnutls_cli_ecdhe_ecdsa_gcm_with_client_certificate_to_server() {
+    gnutls_cli_with_certificate_to_server(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, RSA_CLIENT);
 }

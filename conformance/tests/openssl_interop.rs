@@ -1,6 +1,8 @@
 //! Interop with the OpenSSL 3 command line over loopback UDP: our client against
 //! `openssl s_server`, and `openssl s_client` against our server, for a PSK suite and an ECDHE
-//! certificate suite. Each test checks the handshake, one line of application data each way,
+//! certificate suite; and, with X.509 chains from the test PKI and a required client
+//! certificate both ways, for TLS_RSA_WITH_AES_128_CBC_SHA, ECDHE-RSA-AES128-GCM and
+//! ECDHE-ECDSA-AES128-GCM. Each test checks the handshake, one line of application data each way,
 //! and close_notify, and where OpenSSL reports it, that the extended master secret (RFC 7627)
 //! and secure renegotiation (RFC 5746) were negotiated.
 //!
@@ -423,5 +425,260 @@ fn openssl_s_client_ecdhe_ecdsa_gcm_to_server_without_cookies() {
         CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         false,
         Closer::Us,
+    );
+}
+
+// ---- X.509 chains and client certificates (issue 11) ----
+//
+// The test PKI of `dtls/tests/data/pki`: servers send leaf + intermediate, clients too, and
+// each side validates the other's whole chain against the roots (OpenSSL with `-CAfile`,
+// `-Verify`/`-verify_return_error`; we with the WebPki verifier). Every test requires a client
+// certificate, so a handshake that completes proves the client chain and CertificateVerify
+// were accepted.
+
+/// A test PKI identity as OpenSSL takes it: leaf, intermediate, key.
+struct PkiIdentity {
+    leaf: &'static str,
+    intermediate: &'static str,
+    key: &'static str,
+    chain: &'static str,
+    subject: &'static str,
+}
+
+const RSA_SERVER: PkiIdentity = PkiIdentity {
+    leaf: "rsa-server.crt.pem",
+    intermediate: "rsa-int.crt.pem",
+    key: "rsa-server.key.pem",
+    chain: "rsa-server.chain.pem",
+    subject: "CN = dtls test rsa-server",
+};
+const EC_SERVER: PkiIdentity = PkiIdentity {
+    leaf: "ec-server.crt.pem",
+    intermediate: "ec-int.crt.pem",
+    key: "ec-server.key.pem",
+    chain: "ec-server.chain.pem",
+    subject: "CN = dtls test ec-server",
+};
+const RSA_CLIENT: PkiIdentity = PkiIdentity {
+    leaf: "rsa-client.crt.pem",
+    intermediate: "rsa-int.crt.pem",
+    key: "rsa-client.key.pem",
+    chain: "rsa-client.chain.pem",
+    subject: "CN = dtls test rsa-client",
+};
+const EC_CLIENT: PkiIdentity = PkiIdentity {
+    leaf: "ec-client.crt.pem",
+    intermediate: "ec-int.crt.pem",
+    key: "ec-client.key.pem",
+    chain: "ec-client.chain.pem",
+    subject: "CN = dtls test ec-client",
+};
+
+fn pki(name: &str) -> String {
+    fixtures::pki_path(name).display().to_string()
+}
+
+/// OpenSSL's `-cert/-cert_chain/-key` for an identity.
+fn openssl_identity(id: &PkiIdentity) -> Vec<String> {
+    vec![
+        "-cert".into(),
+        pki(id.leaf),
+        "-cert_chain".into(),
+        pki(id.intermediate),
+        "-key".into(),
+        pki(id.key),
+    ]
+}
+
+/// Our client with `client` against `openssl s_server -Verify` with `server`, for `suite`
+/// (`cipher` in OpenSSL's names).
+fn client_with_certificate_to_s_server(
+    suite: CipherSuite,
+    cipher: &str,
+    server: &PkiIdentity,
+    client: &PkiIdentity,
+) {
+    let Some(openssl) = openssl() else { return };
+    let port = peer::free_udp_port().unwrap();
+    let accept = format!("127.0.0.1:{port}");
+    let roots = pki("roots.pem");
+    let mut args: Vec<String> = ["s_server", "-dtls1_2", "-accept", &accept, "-naccept", "1"]
+        .map(String::from)
+        .to_vec();
+    args.extend(openssl_identity(server));
+    // -Verify: a client certificate is required and must validate against -CAfile.
+    args.extend(["-Verify", "2", "-CAfile", &roots, "-cipher", cipher].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let srv = PeerProcess::spawn(&openssl, &args).unwrap();
+    if let Err(e) = peer::wait_for_udp_port(port, STEP) {
+        panic!("{e}\n{}", srv.dump());
+    }
+    let config = fixtures::pki_client_config(suite, Some((client.chain, client.key)));
+    let mut c = UdpDriver::<Client>::client(config, ([127, 0, 0, 1], port).into()).unwrap();
+    let first = c
+        .wait_for(STEP, |_| true)
+        .unwrap_or_else(|e| panic!("{e}\n{}", srv.dump()));
+    match &first {
+        Event::Connected { suite: s, peer, .. } => {
+            assert_eq!(*s, suite);
+            assert_eq!(
+                *peer,
+                PeerIdentity::Certificate {
+                    chain: fixtures::pki_certificates(server.chain)
+                }
+            );
+        }
+        e => panic!("expected Connected, got {e:?}\n{}", srv.dump()),
+    }
+    c.with(|c, _| c.send(format!("{TO_OPENSSL}\n").as_bytes()))
+        .unwrap()
+        .unwrap();
+    let seen = c.run_until(STEP, || srv.stdout().contains(TO_OPENSSL)).unwrap();
+    assert!(seen, "s_server did not print our data\n{}", srv.dump());
+    // s_server prints the client certificate it verified.
+    let out = srv.stdout();
+    assert!(
+        out.contains(&format!("subject={}", client.subject)),
+        "{}",
+        srv.dump()
+    );
+    c.with(|c, now| c.close(now)).unwrap();
+    let closed = c.wait_for(STEP, |e| matches!(e, Event::Closed(_))).unwrap();
+    assert_eq!(closed, Event::Closed(CloseReason::Graceful), "{}", srv.dump());
+    eprintln!("{}", srv.dump());
+}
+
+/// `openssl s_client` with `client` (and `-verify_return_error` on our chain) against our
+/// server requiring a client certificate.
+fn s_client_with_certificate_to_server(suite: CipherSuite, cipher: &str, client: &PkiIdentity) {
+    let Some(openssl) = openssl() else { return };
+    let mut config = fixtures::pki_server_config(true, dtls::config::ClientAuth::Require);
+    config.common.cipher_suites = vec![suite];
+    config.common.limits.close_linger = dtls::Duration::from_millis(300);
+    let mut s = UdpDriver::<Server<SocketAddr>>::server(config).unwrap();
+    let addr = s.local_addr().unwrap().to_string();
+    let roots = pki("roots.pem");
+    let mut args: Vec<String> = [
+        "s_client",
+        "-dtls1_2",
+        "-connect",
+        &addr,
+        "-CAfile",
+        &roots,
+        "-verify_return_error",
+        "-verify_hostname",
+        fixtures::PKI_SERVER_NAME,
+        "-servername",
+        fixtures::PKI_SERVER_NAME,
+        "-cipher",
+        cipher,
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(openssl_identity(client));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut cli = PeerProcess::spawn(&openssl, &args).unwrap();
+    let (peer, first) = s
+        .wait_for(STEP, |_| true)
+        .unwrap_or_else(|e| panic!("{e}\n{}", cli.dump()));
+    match &first {
+        Event::Connected {
+            suite: got,
+            peer,
+            server_name,
+        } => {
+            assert_eq!(*got, suite);
+            assert_eq!(
+                *peer,
+                PeerIdentity::Certificate {
+                    chain: fixtures::pki_certificates(client.chain)
+                }
+            );
+            assert_eq!(server_name.as_deref(), Some(fixtures::PKI_SERVER_NAME.as_bytes()));
+        }
+        e => panic!("expected Connected, got {e:?}\n{}", cli.dump()),
+    }
+    let summary = s
+        .run_until(STEP, || cli.stdout().contains("Verify return code"))
+        .unwrap();
+    assert!(summary, "no session summary\n{}", cli.dump());
+    assert!(
+        cli.stdout().contains("Verify return code: 0 (ok)"),
+        "{}",
+        cli.dump()
+    );
+    s.with(|s, _| s.send(&peer, format!("{TO_OPENSSL}\n").as_bytes()))
+        .unwrap()
+        .unwrap();
+    let seen = s.run_until(STEP, || cli.stdout().contains(TO_OPENSSL)).unwrap();
+    assert!(seen, "s_client did not print our data\n{}", cli.dump());
+    cli.write_stdin(format!("{FROM_OPENSSL}\n").as_bytes()).unwrap();
+    let mut received = String::new();
+    while !received.contains(FROM_OPENSSL) {
+        match s.wait_for(STEP, |(_, e)| matches!(e, Event::Data(_) | Event::Closed(_))) {
+            Ok((_, Event::Data(d))) => received.push_str(&String::from_utf8_lossy(&d)),
+            other => panic!("expected data, got {other:?}\n{}", cli.dump()),
+        }
+    }
+    cli.close_stdin();
+    let (_, closed) = s.wait_for(STEP, |(_, e)| matches!(e, Event::Closed(_))).unwrap();
+    assert_eq!(closed, Event::Closed(CloseReason::PeerClosed), "{}", cli.dump());
+    assert!(cli.wait_exit(STEP).is_some(), "{}", cli.dump());
+}
+
+#[test]
+fn client_rsa_aes128_cbc_sha_with_client_certificate_to_openssl_s_server() {
+    client_with_certificate_to_s_server(
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+        "AES128-SHA",
+        &RSA_SERVER,
+        &EC_CLIENT,
+    );
+}
+
+#[test]
+fn client_ecdhe_rsa_gcm_with_client_certificate_to_openssl_s_server() {
+    client_with_certificate_to_s_server(
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        &RSA_SERVER,
+        &RSA_CLIENT,
+    );
+}
+
+#[test]
+fn client_ecdhe_ecdsa_gcm_with_client_certificate_to_openssl_s_server() {
+    client_with_certificate_to_s_server(
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        &EC_SERVER,
+        &EC_CLIENT,
+    );
+}
+
+#[test]
+fn openssl_s_client_rsa_aes128_cbc_sha_with_client_certificate_to_server() {
+    s_client_with_certificate_to_server(
+        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+        "AES128-SHA",
+        &RSA_CLIENT,
+    );
+}
+
+#[test]
+fn openssl_s_client_ecdhe_rsa_gcm_with_client_certificate_to_server() {
+    s_client_with_certificate_to_server(
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        &EC_CLIENT,
+    );
+}
+
+#[test]
+fn openssl_s_client_ecdhe_ecdsa_gcm_with_client_certificate_to_server() {
+    s_client_with_certificate_to_server(
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        &RSA_CLIENT,
     );
 }

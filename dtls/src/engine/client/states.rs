@@ -541,6 +541,7 @@ impl ExpectServerKeyExchange {
 impl ExpectServerHelloDone {
     /// RFC 5246 7.4.4: only a certificate-authenticated server may ask, once, after its
     /// Certificate and ServerKeyExchange (RFC 4279 2: never on PSK suites).
+    // catalogue: RFC5246-7.4.4-1
     fn may_request_certificate(&self) -> bool {
         self.request.is_none() && !matches!(self.server, ServerKey::Psk)
     }
@@ -609,6 +610,7 @@ impl ExpectServerHelloDone {
         let mut cke_body = Vec::new();
         cke.emit(&mut cke_body)?;
         core.flight_acknowledged(now);
+        // catalogue: RFC5246-7.4.6-1, RFC5246-7.4.6-2, RFC5246-7.4.8-1
         // RFC 5246 7.4.6: answer a CertificateRequest with a chain that fits it, or with an
         // empty list when we have none (and then send no CertificateVerify).
         let client_choice = self.request.as_ref().map(|request| {

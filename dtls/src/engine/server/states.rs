@@ -134,6 +134,7 @@ mod client_auth {
     /// a signature by the leaf's key over every handshake message before this one
     /// (`illegal_parameter` for a scheme we did not offer, `decrypt_error` for a signature
     /// that does not verify). Returns the chain with the proof.
+    // catalogue: RFC5246-7.4.8-1
     pub(super) fn verify_certificate_verify(
         core: &Core,
         client: ClientChain,
@@ -499,6 +500,7 @@ impl ServerHandshake {
                 OurKey::Ecdhe(Self::queue_certificate_and_key(core, rng, &hs, &server)?)
             }
             (KeyExchangeKind::Rsa, Some(server)) => {
+                // catalogue: RFC5246-7.4.3-2
                 // RFC 5246 7.4.3: no ServerKeyExchange with RSA key transport.
                 Self::queue_certificate(core, &server.identity)?;
                 OurKey::Rsa(server.identity)
@@ -515,6 +517,7 @@ impl ServerHandshake {
             }
             _ => return Err(Error::protocol(AD::HANDSHAKE_FAILURE, "unsupported key exchange")),
         };
+        // catalogue: RFC5246-7.4.4-1
         // RFC 5246 7.4.4: only a server that authenticates with a certificate may ask for
         // one (RFC 4279 2: never on PSK suites).
         let request = match (self.config.client_auth, &key) {
@@ -612,6 +615,7 @@ impl ServerHandshake {
 impl ExpectClientCertificate {
     /// RFC 5246 7.4.6: the client's chain, or an empty list when it has none that fits. An
     /// empty one fails the handshake (handshake_failure) if certificates are required.
+    // catalogue: RFC5246-7.4.6-3
     fn on_certificate(
         self,
         config: &ServerConfig,
@@ -681,6 +685,7 @@ impl ExpectClientKeyExchange {
                 None,
             ),
             (ClientKeyExchange::Rsa(rsa), OurKey::Rsa(identity)) => {
+                // catalogue: RFC5246-7.4.7.1-1, RFC5246-7.4.7.1-2
                 // RFC 5246 7.4.7.1: whatever the ciphertext, a 48-byte premaster comes back
                 // through one path (a random one when padding, length or version is wrong),
                 // so a bad ciphertext shows only as a Finished that does not verify.
