@@ -183,7 +183,8 @@ pub struct CommonConfig {
 
 impl CommonConfig {
     /// Defaults: every supported suite, a 1200-byte MTU (safe over IPv6 with tunnels), EMS
-    /// required, default limits.
+    /// required, default limits. A build of the RustCrypto provider without `rustcrypto-rsa`
+    /// cannot do RSA: leave the RSA and ECDHE_RSA suites out of `cipher_suites` there.
     pub fn new(provider: Arc<dyn CryptoProvider + Send + Sync>) -> Self {
         CommonConfig {
             provider,

@@ -17,8 +17,8 @@ use dtls::wire::{split_datagram, split_handshake};
 use dtls_fuzz::{Action, ConfigByte, Script};
 
 /// Suites 0..9 at the default MTU, a small-MTU run, a run without cookies, one without EMS.
-const CONFIGS: [u8; 12] = [
-    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x10, 0x45, 0x80,
+const CONFIGS: [u8; 14] = [
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0f, 0x10, 0x45, 0x80,
 ];
 
 fn write(dir: &Path, name: &str, bytes: &[u8], seen: &mut BTreeSet<Vec<u8>>) {

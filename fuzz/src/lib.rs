@@ -28,7 +28,7 @@ pub const CLIENT_RNG: u8 = 0xc1;
 pub const SERVER_RNG: u8 = 0x5e;
 
 /// The suites a target may pick from with its configuration byte.
-pub const SUITES: [CipherSuite; 9] = [
+pub const SUITES: [CipherSuite; 10] = [
     CipherSuite::TLS_PSK_WITH_AES_128_CCM_8,
     CipherSuite::TLS_PSK_WITH_AES_128_CCM,
     CipherSuite::TLS_PSK_WITH_AES_256_CCM_8,
@@ -38,24 +38,38 @@ pub const SUITES: [CipherSuite; 9] = [
     CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
     CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
 ];
+
+/// The suite nibble that offers ECDHE-ECDSA-AES128-GCM with client certificates requested by the server
+/// (the client holds the pinned certificate as its identity), so the targets reach
+/// ExpectClientCertificate, ExpectCertificateVerify and the client's CertificateVerify.
+pub const CLIENT_AUTH_NIBBLE: u8 = 0x0f;
 
 /// MTUs a target may pick (small ones force fragmentation).
 pub const MTUS: [usize; 4] = [1200, 200, 512, 1400];
 
-/// One configuration byte: bits 0..4 pick the suite (values past the list offer all suites),
-/// bits 4..6 the MTU, bit 6 turns server cookies off, bit 7 disables extended master secret
-/// enforcement.
+/// One configuration byte: bits 0..4 pick the suite (values past the list offer all suites;
+/// [`CLIENT_AUTH_NIBBLE`] is one certificate suite with client certificates), bits 4..6 the MTU, bit 6 turns
+/// server cookies off, bit 7 disables extended master secret enforcement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConfigByte(pub u8);
 
 impl ConfigByte {
     /// The suites offered: one, or all of them.
     pub fn suites(self) -> Vec<CipherSuite> {
+        if self.client_auth() {
+            return vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
+        }
         match SUITES.get(usize::from(self.0 & 0x0f)) {
             Some(s) => vec![*s],
             None => SUITES.to_vec(),
         }
+    }
+
+    /// Whether the server asks for (and the client sends) a client certificate.
+    pub fn client_auth(self) -> bool {
+        self.0 & 0x0f == CLIENT_AUTH_NIBBLE
     }
 
     /// The path MTU.
@@ -88,6 +102,20 @@ pub fn client_config(cfg: ConfigByte) -> ClientConfig {
     c.verifier = Some(Arc::new(PinnedCertificates {
         leaves: vec![CERT_DER.to_vec()],
     }));
+    if cfg.client_auth() {
+        // The fuzzing provider takes any key bytes; the identity is the pinned certificate.
+        let key = c
+            .common
+            .provider
+            .signing_key(
+                SignatureScheme::EcdsaP256Sha256,
+                include_bytes!("../../dtls/tests/data/server.key.der"),
+            )
+            .expect("signing key");
+        let mut ids = dtls::pki::Identities::new();
+        ids.add(dtls::pki::Identity::new(vec![CERT_DER.to_vec()], key).expect("identity"));
+        c.identities = Some(Arc::new(ids));
+    }
     c
 }
 
@@ -112,6 +140,12 @@ pub fn server_config_with(provider: Arc<dyn CryptoProvider + Send + Sync>, cfg: 
         chain: vec![CERT_DER.to_vec()],
         key,
     }));
+    if cfg.client_auth() {
+        s.client_auth = dtls::config::ClientAuth::Request;
+        s.client_verifier = Some(Arc::new(PinnedCertificates {
+            leaves: vec![CERT_DER.to_vec()],
+        }));
+    }
     s
 }
 
