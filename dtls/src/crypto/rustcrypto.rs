@@ -1,6 +1,10 @@
 //! The default crypto provider, built on RustCrypto crates (`aes`, `ccm`, `aes-gcm`, `cbc`,
 //! `hmac`, `sha1`, `sha2`, `p256`); all of them are `no_std`.
 //!
+//! The crate features `ccm`, `gcm`, `cbc`, `aes256`, `sha384` and `ecdhe` decide which
+//! primitives are compiled in (all of them by default); what is left out is answered with
+//! [`CryptoError::Unsupported`], so a firmware links only what it negotiates.
+//!
 //! Record keys are expanded once per epoch when the record cipher is built, and the expanded
 //! keys are zeroized when it is dropped (the `zeroize` features of `aes`, `aes-gcm`, `hmac` and
 //! `sha2` are enabled). ECDHE secrets and signing keys are `p256` types that zeroize on drop.
@@ -9,22 +13,45 @@ use alloc::boxed::Box;
 use core::fmt;
 use core::ops::Range;
 
-use aes::{Aes128, Aes256};
-use aes_gcm::aead::array::Array;
-use aes_gcm::aead::consts::{U8, U12, U16};
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::{Aes128Gcm, Aes256Gcm};
-use cbc::cipher::{
+#[cfg(feature = "ccm")]
+use aes::Aes128;
+#[cfg(all(feature = "ccm", feature = "aes256"))]
+use aes::Aes256;
+use aes::cipher::array::Array;
+#[cfg(feature = "cbc")]
+use aes::cipher::consts::U16;
+use aes::cipher::consts::U12;
+#[cfg(feature = "ccm")]
+use aes::cipher::consts::U8;
+#[cfg(feature = "cbc")]
+use aes::cipher::{
     BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, BlockSizeUser, InnerIvInit,
 };
+#[cfg(all(feature = "gcm", not(feature = "ccm")))]
+use aes_gcm::aead::{AeadInOut, KeyInit};
+#[cfg(feature = "ccm")]
+use ccm::aead::{AeadInOut, KeyInit};
+#[cfg(all(feature = "cbc", not(any(feature = "ccm", feature = "gcm"))))]
+use aes::cipher::KeyInit;
+#[cfg(all(feature = "gcm", feature = "aes256"))]
+use aes_gcm::Aes256Gcm;
+#[cfg(feature = "gcm")]
+use aes_gcm::Aes128Gcm;
 use hmac::{Hmac, Mac};
+#[cfg(feature = "ecdhe")]
 use p256::ecdsa::signature::{Signer, Verifier};
+#[cfg(feature = "ecdhe")]
 use p256::elliptic_curve::sec1::ToSec1Point;
+#[cfg(feature = "ecdhe")]
 use p256::pkcs8::DecodePrivateKey;
+#[cfg(feature = "cbc")]
 use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha384};
+#[cfg(feature = "sha384")]
+use sha2::Sha384;
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+#[cfg(feature = "cbc")]
 use super::cbc::{BLOCK_LEN, CbcBlockCipher, CbcRecordCipher, RecordMac};
 use super::{
     BulkCipher, CryptoError, CryptoProvider, ExplicitNonce, Hash, HashAlgorithm, KeyExchange, MAX_HASH_LEN,
@@ -52,17 +79,27 @@ pub const AEAD_EXPLICIT_NONCE_LEN: usize = 8;
 /// Full AEAD nonce length (RFC 5116 `N_MIN` = `N_MAX` = 12 for the TLS suites).
 pub const AEAD_NONCE_LEN: usize = AEAD_FIXED_IV_LEN + AEAD_EXPLICIT_NONCE_LEN;
 
+#[cfg(feature = "ccm")]
 type Aes128Ccm8 = ccm::Ccm<Aes128, U8, U12>;
+#[cfg(all(feature = "ccm", feature = "aes256"))]
 type Aes256Ccm8 = ccm::Ccm<Aes256, U8, U12>;
-type Aes128Ccm16 = ccm::Ccm<Aes128, U16, U12>;
-type Aes256Ccm16 = ccm::Ccm<Aes256, U16, U12>;
+#[cfg(feature = "ccm")]
+type Aes128Ccm16 = ccm::Ccm<Aes128, ccm::consts::U16, U12>;
+#[cfg(all(feature = "ccm", feature = "aes256"))]
+type Aes256Ccm16 = ccm::Ccm<Aes256, ccm::consts::U16, U12>;
 
 enum AeadInner {
+    #[cfg(feature = "ccm")]
     Ccm8x128(Aes128Ccm8),
+    #[cfg(all(feature = "ccm", feature = "aes256"))]
     Ccm8x256(Aes256Ccm8),
+    #[cfg(feature = "ccm")]
     Ccm16x128(Aes128Ccm16),
+    #[cfg(all(feature = "ccm", feature = "aes256"))]
     Ccm16x256(Aes256Ccm16),
+    #[cfg(feature = "gcm")]
     Gcm128(Aes128Gcm),
+    #[cfg(all(feature = "gcm", feature = "aes256"))]
     Gcm256(Aes256Gcm),
 }
 
@@ -74,14 +111,21 @@ pub struct Aead {
     inner: AeadInner,
 }
 
+#[allow(unreachable_code)]
 impl fmt::Debug for Aead {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = match self.inner {
+            #[cfg(feature = "ccm")]
             AeadInner::Ccm8x128(_) => "AES-128-CCM_8",
+            #[cfg(all(feature = "ccm", feature = "aes256"))]
             AeadInner::Ccm8x256(_) => "AES-256-CCM_8",
+            #[cfg(feature = "ccm")]
             AeadInner::Ccm16x128(_) => "AES-128-CCM",
+            #[cfg(all(feature = "ccm", feature = "aes256"))]
             AeadInner::Ccm16x256(_) => "AES-256-CCM",
+            #[cfg(feature = "gcm")]
             AeadInner::Gcm128(_) => "AES-128-GCM",
+            #[cfg(all(feature = "gcm", feature = "aes256"))]
             AeadInner::Gcm256(_) => "AES-256-GCM",
         };
         f.debug_struct("Aead").field("alg", &name).finish_non_exhaustive()
@@ -91,27 +135,45 @@ impl fmt::Debug for Aead {
 macro_rules! with_aead {
     ($inner:expr, $c:ident => $body:expr) => {
         match $inner {
+            #[cfg(feature = "ccm")]
             AeadInner::Ccm8x128($c) => $body,
+            #[cfg(all(feature = "ccm", feature = "aes256"))]
             AeadInner::Ccm8x256($c) => $body,
+            #[cfg(feature = "ccm")]
             AeadInner::Ccm16x128($c) => $body,
+            #[cfg(all(feature = "ccm", feature = "aes256"))]
             AeadInner::Ccm16x256($c) => $body,
+            #[cfg(feature = "gcm")]
             AeadInner::Gcm128($c) => $body,
+            #[cfg(all(feature = "gcm", feature = "aes256"))]
             AeadInner::Gcm256($c) => $body,
         }
     };
 }
 
+#[allow(unreachable_code, unused_variables)]
 impl Aead {
     /// Expands `key` (16 or 32 bytes) for `cipher`, which must be one of the AEAD bulk ciphers.
     pub fn new(cipher: BulkCipher, key: &[u8]) -> Result<Self, CryptoError> {
+        #[cfg(any(feature = "ccm", feature = "gcm"))]
         let bad = |_| CryptoError::InvalidKey;
         let inner = match (cipher, key.len()) {
+            #[cfg(feature = "ccm")]
             (BulkCipher::AesCcm8, 16) => AeadInner::Ccm8x128(Aes128Ccm8::new_from_slice(key).map_err(bad)?),
+            #[cfg(all(feature = "ccm", feature = "aes256"))]
             (BulkCipher::AesCcm8, 32) => AeadInner::Ccm8x256(Aes256Ccm8::new_from_slice(key).map_err(bad)?),
+            #[cfg(feature = "ccm")]
             (BulkCipher::AesCcm, 16) => AeadInner::Ccm16x128(Aes128Ccm16::new_from_slice(key).map_err(bad)?),
+            #[cfg(all(feature = "ccm", feature = "aes256"))]
             (BulkCipher::AesCcm, 32) => AeadInner::Ccm16x256(Aes256Ccm16::new_from_slice(key).map_err(bad)?),
+            #[cfg(feature = "gcm")]
             (BulkCipher::AesGcm, 16) => AeadInner::Gcm128(Aes128Gcm::new_from_slice(key).map_err(bad)?),
+            #[cfg(all(feature = "gcm", feature = "aes256"))]
             (BulkCipher::AesGcm, 32) => AeadInner::Gcm256(Aes256Gcm::new_from_slice(key).map_err(bad)?),
+            #[allow(unreachable_patterns)]
+            (BulkCipher::AesCcm8 | BulkCipher::AesCcm | BulkCipher::AesGcm, 16 | 32) => {
+                return Err(CryptoError::Unsupported);
+            }
             (BulkCipher::AesCcm8 | BulkCipher::AesCcm | BulkCipher::AesGcm, _) => {
                 return Err(CryptoError::InvalidKey);
             }
@@ -123,7 +185,11 @@ impl Aead {
     /// Tag length in bytes (8 for CCM_8, 16 otherwise).
     pub fn tag_len(&self) -> usize {
         match self.inner {
-            AeadInner::Ccm8x128(_) | AeadInner::Ccm8x256(_) => 8,
+            #[cfg(feature = "ccm")]
+            AeadInner::Ccm8x128(_) => 8,
+            #[cfg(all(feature = "ccm", feature = "aes256"))]
+            AeadInner::Ccm8x256(_) => 8,
+            #[allow(unreachable_patterns)]
             _ => 16,
         }
     }
@@ -258,14 +324,17 @@ impl RecordCipher for AeadRecordCipher {
 // CBC primitives
 
 /// AES (128 or 256) in CBC mode, keys expanded once; implements [`CbcBlockCipher`].
+#[cfg(feature = "cbc")]
 pub struct AesCbc<A>(A);
 
+#[cfg(feature = "cbc")]
 impl<A> fmt::Debug for AesCbc<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AesCbc").finish_non_exhaustive()
     }
 }
 
+#[cfg(feature = "cbc")]
 impl<A> AesCbc<A>
 where
     A: KeyInit,
@@ -278,6 +347,7 @@ where
     }
 }
 
+#[cfg(feature = "cbc")]
 impl<A> CbcBlockCipher for AesCbc<A>
 where
     A: BlockCipherEncrypt + BlockCipherDecrypt + BlockSizeUser<BlockSize = U16> + Send + Sync,
@@ -300,18 +370,22 @@ where
 #[derive(Clone)]
 pub enum HmacKey {
     /// HMAC-SHA1.
+    #[cfg(feature = "cbc")]
     Sha1(Hmac<Sha1>),
     /// HMAC-SHA256.
     Sha256(Hmac<Sha256>),
     /// HMAC-SHA384.
+    #[cfg(feature = "sha384")]
     Sha384(Hmac<Sha384>),
 }
 
 impl fmt::Debug for HmacKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            #[cfg(feature = "cbc")]
             HmacKey::Sha1(_) => "HmacKey::Sha1(..)",
             HmacKey::Sha256(_) => "HmacKey::Sha256(..)",
+            #[cfg(feature = "sha384")]
             HmacKey::Sha384(_) => "HmacKey::Sha384(..)",
         })
     }
@@ -320,8 +394,10 @@ impl fmt::Debug for HmacKey {
 macro_rules! with_hmac {
     ($key:expr, $m:ident => $body:expr) => {
         match $key {
+            #[cfg(feature = "cbc")]
             HmacKey::Sha1($m) => $body,
             HmacKey::Sha256($m) => $body,
+            #[cfg(feature = "sha384")]
             HmacKey::Sha384($m) => $body,
         }
     };
@@ -332,16 +408,23 @@ impl HmacKey {
     pub fn new(alg: HashAlgorithm, key: &[u8]) -> Result<Self, CryptoError> {
         let bad = |_| CryptoError::InvalidKey;
         Ok(match alg {
+            #[cfg(feature = "cbc")]
             HashAlgorithm::Sha1 => HmacKey::Sha1(Hmac::new_from_slice(key).map_err(bad)?),
             HashAlgorithm::Sha256 => HmacKey::Sha256(Hmac::new_from_slice(key).map_err(bad)?),
+            #[cfg(feature = "sha384")]
             HashAlgorithm::Sha384 => HmacKey::Sha384(Hmac::new_from_slice(key).map_err(bad)?),
+            #[allow(unreachable_patterns)]
+            _ => return Err(CryptoError::Unsupported),
         })
     }
 
+    #[cfg(feature = "cbc")]
     fn alg(&self) -> HashAlgorithm {
         match self {
+            #[cfg(feature = "cbc")]
             HmacKey::Sha1(_) => HashAlgorithm::Sha1,
             HmacKey::Sha256(_) => HashAlgorithm::Sha256,
+            #[cfg(feature = "sha384")]
             HmacKey::Sha384(_) => HashAlgorithm::Sha384,
         }
     }
@@ -363,6 +446,7 @@ impl HmacKey {
     }
 }
 
+#[cfg(feature = "cbc")]
 impl RecordMac for HmacKey {
     fn output_len(&self) -> usize {
         self.alg().output_len()
@@ -371,6 +455,7 @@ impl RecordMac for HmacKey {
     fn hash_block_len(&self) -> usize {
         match self {
             HmacKey::Sha1(_) | HmacKey::Sha256(_) => 64,
+            #[cfg(feature = "sha384")]
             HmacKey::Sha384(_) => 128,
         }
     }
@@ -378,6 +463,7 @@ impl RecordMac for HmacKey {
     fn hash_length_field_len(&self) -> usize {
         match self {
             HmacKey::Sha1(_) | HmacKey::Sha256(_) => 8,
+            #[cfg(feature = "sha384")]
             HmacKey::Sha384(_) => 16,
         }
     }
@@ -438,27 +524,33 @@ where
 // ---------------------------------------------------------------------------------------------
 // ECDHE P-256
 
+#[cfg(feature = "ecdhe")]
 /// Length of an uncompressed SEC1 P-256 point.
 pub const P256_POINT_LEN: usize = 65;
+#[cfg(feature = "ecdhe")]
 /// Length of the P-256 ECDH shared secret (the x coordinate).
 pub const P256_SHARED_SECRET_LEN: usize = 32;
 
+#[cfg(feature = "ecdhe")]
 /// How many 32-byte draws to try before giving up on finding a scalar in `[1, n-1]`. A draw is
 /// out of range with probability about 2^-32, so running out means the RNG is broken.
 const SCALAR_ATTEMPTS: usize = 16;
 
+#[cfg(feature = "ecdhe")]
 /// An ephemeral P-256 key pair.
 pub struct P256KeyExchange {
     secret: p256::SecretKey,
     public: [u8; P256_POINT_LEN],
 }
 
+#[cfg(feature = "ecdhe")]
 impl fmt::Debug for P256KeyExchange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("P256KeyExchange").finish_non_exhaustive()
     }
 }
 
+#[cfg(feature = "ecdhe")]
 impl P256KeyExchange {
     /// Draws a secret scalar from `rng` (32 bytes at a time, big-endian, redrawing while it is
     /// zero or not below the group order), so a seeded RNG gives a reproducible key.
@@ -483,6 +575,7 @@ impl P256KeyExchange {
     }
 }
 
+#[cfg(feature = "ecdhe")]
 impl KeyExchange for P256KeyExchange {
     fn public_key(&self) -> &[u8] {
         &self.public
@@ -509,17 +602,20 @@ impl KeyExchange for P256KeyExchange {
 // ---------------------------------------------------------------------------------------------
 // ECDSA P-256
 
+#[cfg(feature = "ecdhe")]
 /// A P-256 ECDSA signing key; signs with RFC 6979 deterministic nonces and SHA-256, DER output.
 pub struct P256SigningKey {
     key: p256::ecdsa::SigningKey,
 }
 
+#[cfg(feature = "ecdhe")]
 impl fmt::Debug for P256SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("P256SigningKey").finish_non_exhaustive()
     }
 }
 
+#[cfg(feature = "ecdhe")]
 impl P256SigningKey {
     /// Loads a key from a raw 32-byte big-endian scalar, a SEC1 `ECPrivateKey` DER (RFC 5915)
     /// or a PKCS#8 `PrivateKeyInfo` DER holding a P-256 key.
@@ -547,6 +643,7 @@ impl P256SigningKey {
     }
 }
 
+#[cfg(feature = "ecdhe")]
 impl SigningKey for P256SigningKey {
     fn scheme(&self) -> SignatureScheme {
         SignatureScheme::EcdsaP256Sha256
@@ -567,12 +664,59 @@ impl SigningKey for P256SigningKey {
     }
 }
 
+#[cfg(feature = "ecdhe")]
 /// Verifies a DER ECDSA P-256/SHA-256 signature with a SEC1 (uncompressed or compressed) key.
 fn verify_p256(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), CryptoError> {
     let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(public_key).map_err(|_| CryptoError::InvalidKey)?;
     let signature = p256::ecdsa::Signature::from_der(signature).map_err(|_| CryptoError::BadSignature)?;
     key.verify(message, &signature)
         .map_err(|_| CryptoError::BadSignature)
+}
+
+/// A CBC record cipher (AES-CBC with HMAC-SHA1 or HMAC-SHA256).
+#[cfg(feature = "cbc")]
+fn cbc_record_cipher(
+    cipher: BulkCipher,
+    enc_key: &[u8],
+    mac_key: &[u8],
+    fixed_iv: &[u8],
+) -> Result<Box<dyn RecordCipher>, CryptoError> {
+    let (mac_alg, encrypt_then_mac) = match cipher {
+        BulkCipher::AesCbcSha1 { encrypt_then_mac } => (HashAlgorithm::Sha1, encrypt_then_mac),
+        BulkCipher::AesCbcSha256 { encrypt_then_mac } => (HashAlgorithm::Sha256, encrypt_then_mac),
+        _ => return Err(CryptoError::Unsupported),
+    };
+    if !fixed_iv.is_empty() || mac_key.len() != mac_alg.output_len() {
+        return Err(CryptoError::InvalidKey);
+    }
+    let mac = HmacKey::new(mac_alg, mac_key)?;
+    match enc_key.len() {
+        16 => Ok(Box::new(CbcRecordCipher::new(
+            AesCbc::<aes::Aes128>::new(enc_key)?,
+            mac,
+            encrypt_then_mac,
+        )?)),
+        #[cfg(feature = "aes256")]
+        32 => Ok(Box::new(CbcRecordCipher::new(
+            AesCbc::<aes::Aes256>::new(enc_key)?,
+            mac,
+            encrypt_then_mac,
+        )?)),
+        #[cfg(not(feature = "aes256"))]
+        32 => Err(CryptoError::Unsupported),
+        _ => Err(CryptoError::InvalidKey),
+    }
+}
+
+/// Without the `cbc` feature no CBC suite is offered.
+#[cfg(not(feature = "cbc"))]
+fn cbc_record_cipher(
+    _cipher: BulkCipher,
+    _enc_key: &[u8],
+    _mac_key: &[u8],
+    _fixed_iv: &[u8],
+) -> Result<Box<dyn RecordCipher>, CryptoError> {
+    Err(CryptoError::Unsupported)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -586,37 +730,23 @@ impl CryptoProvider for RustCrypto {
         mac_key: &[u8],
         fixed_iv: &[u8],
     ) -> Result<Box<dyn RecordCipher>, CryptoError> {
-        let (mac_alg, encrypt_then_mac) = match cipher {
+        match cipher {
             BulkCipher::AesCcm8 | BulkCipher::AesCcm | BulkCipher::AesGcm => {
-                return Ok(Box::new(AeadRecordCipher::new(cipher, enc_key, fixed_iv)?));
+                Ok(Box::new(AeadRecordCipher::new(cipher, enc_key, fixed_iv)?))
             }
-            BulkCipher::AesCbcSha1 { encrypt_then_mac } => (HashAlgorithm::Sha1, encrypt_then_mac),
-            BulkCipher::AesCbcSha256 { encrypt_then_mac } => (HashAlgorithm::Sha256, encrypt_then_mac),
-        };
-        if !fixed_iv.is_empty() || mac_key.len() != mac_alg.output_len() {
-            return Err(CryptoError::InvalidKey);
-        }
-        let mac = HmacKey::new(mac_alg, mac_key)?;
-        match enc_key.len() {
-            16 => Ok(Box::new(CbcRecordCipher::new(
-                AesCbc::<Aes128>::new(enc_key)?,
-                mac,
-                encrypt_then_mac,
-            )?)),
-            32 => Ok(Box::new(CbcRecordCipher::new(
-                AesCbc::<Aes256>::new(enc_key)?,
-                mac,
-                encrypt_then_mac,
-            )?)),
-            _ => Err(CryptoError::InvalidKey),
+            _ => cbc_record_cipher(cipher, enc_key, mac_key, fixed_iv),
         }
     }
 
     fn hash(&self, alg: HashAlgorithm) -> Result<Box<dyn Hash>, CryptoError> {
         Ok(match alg {
+            #[cfg(feature = "cbc")]
             HashAlgorithm::Sha1 => Box::new(DigestHash(Sha1::new())),
             HashAlgorithm::Sha256 => Box::new(DigestHash(Sha256::new())),
+            #[cfg(feature = "sha384")]
             HashAlgorithm::Sha384 => Box::new(DigestHash(Sha384::new())),
+            #[allow(unreachable_patterns)]
+            _ => return Err(CryptoError::Unsupported),
         })
     }
 
@@ -636,7 +766,13 @@ impl CryptoProvider for RustCrypto {
         rng: &mut dyn SecureRandom,
     ) -> Result<Box<dyn KeyExchange>, CryptoError> {
         match group {
+            #[cfg(feature = "ecdhe")]
             NamedGroup::P256 => Ok(Box::new(P256KeyExchange::generate(rng)?)),
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = rng;
+                Err(CryptoError::Unsupported)
+            }
         }
     }
 
@@ -648,7 +784,13 @@ impl CryptoProvider for RustCrypto {
         signature: &[u8],
     ) -> Result<(), CryptoError> {
         match scheme {
+            #[cfg(feature = "ecdhe")]
             SignatureScheme::EcdsaP256Sha256 => verify_p256(public_key, message, signature),
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = (public_key, message, signature);
+                Err(CryptoError::Unsupported)
+            }
         }
     }
 
@@ -658,7 +800,13 @@ impl CryptoProvider for RustCrypto {
         private_key: &[u8],
     ) -> Result<Box<dyn SigningKey>, CryptoError> {
         match scheme {
+            #[cfg(feature = "ecdhe")]
             SignatureScheme::EcdsaP256Sha256 => Ok(Box::new(P256SigningKey::from_bytes(private_key)?)),
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = private_key;
+                Err(CryptoError::Unsupported)
+            }
         }
     }
 }
