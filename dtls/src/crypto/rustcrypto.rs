@@ -11,32 +11,15 @@
 
 use alloc::boxed::Box;
 use core::fmt;
-use core::ops::Range;
 
-#[cfg(feature = "ccm")]
-use aes::Aes128;
-#[cfg(all(feature = "ccm", feature = "aes256"))]
-use aes::Aes256;
 use aes::cipher::array::Array;
 #[cfg(feature = "cbc")]
 use aes::cipher::consts::U16;
-use aes::cipher::consts::U12;
-#[cfg(feature = "ccm")]
-use aes::cipher::consts::U8;
 #[cfg(feature = "cbc")]
 use aes::cipher::{
     BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, BlockSizeUser, InnerIvInit,
 };
-#[cfg(all(feature = "gcm", not(feature = "ccm")))]
-use aes_gcm::aead::{AeadInOut, KeyInit};
-#[cfg(feature = "ccm")]
-use ccm::aead::{AeadInOut, KeyInit};
-#[cfg(all(feature = "cbc", not(any(feature = "ccm", feature = "gcm"))))]
-use aes::cipher::KeyInit;
-#[cfg(all(feature = "gcm", feature = "aes256"))]
-use aes_gcm::Aes256Gcm;
-#[cfg(feature = "gcm")]
-use aes_gcm::Aes128Gcm;
+use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 #[cfg(feature = "ecdhe")]
 use p256::ecdsa::signature::{Signer, Verifier};
@@ -49,13 +32,17 @@ use sha1::Sha1;
 #[cfg(feature = "sha384")]
 use sha2::Sha384;
 use sha2::{Digest, Sha256};
+#[cfg(feature = "ecdhe")]
 use zeroize::Zeroizing;
 
+use super::aead::{AeadCipher, Block, BlockEncrypt, BlockPass};
 #[cfg(feature = "cbc")]
 use super::cbc::{BLOCK_LEN, CbcBlockCipher, CbcRecordCipher, RecordMac};
+#[cfg(feature = "ccm")]
+use super::ccm::Ccm;
 use super::{
-    BulkCipher, CryptoError, CryptoProvider, ExplicitNonce, Hash, HashAlgorithm, KeyExchange, MAX_HASH_LEN,
-    NamedGroup, RecordAad, RecordCipher, SecureRandom, SignatureScheme, SigningKey,
+    BulkCipher, CryptoError, CryptoProvider, Hash, HashAlgorithm, KeyExchange, KeyedHmac, MAX_HASH_LEN,
+    NamedGroup, RecordCipher, SecureRandom, SignatureScheme, SigningKey,
 };
 
 /// The RustCrypto-based provider. Stateless; every method builds what it returns.
@@ -72,57 +59,144 @@ impl RustCrypto {
 // ---------------------------------------------------------------------------------------------
 // AEAD
 
-/// Length of the implicit part of the AEAD nonce (the `fixed_iv` from the key block).
-pub const AEAD_FIXED_IV_LEN: usize = 4;
-/// Length of the explicit AEAD nonce carried in front of each record.
-pub const AEAD_EXPLICIT_NONCE_LEN: usize = 8;
-/// Full AEAD nonce length (RFC 5116 `N_MIN` = `N_MAX` = 12 for the TLS suites).
-pub const AEAD_NONCE_LEN: usize = AEAD_FIXED_IV_LEN + AEAD_EXPLICIT_NONCE_LEN;
+pub use super::aead::{AEAD_EXPLICIT_NONCE_LEN, AEAD_FIXED_IV_LEN, AEAD_NONCE_LEN};
 
-#[cfg(feature = "ccm")]
-type Aes128Ccm8 = ccm::Ccm<Aes128, U8, U12>;
-#[cfg(all(feature = "ccm", feature = "aes256"))]
-type Aes256Ccm8 = ccm::Ccm<Aes256, U8, U12>;
-#[cfg(feature = "ccm")]
-type Aes128Ccm16 = ccm::Ccm<Aes128, ccm::consts::U16, U12>;
-#[cfg(all(feature = "ccm", feature = "aes256"))]
-type Aes256Ccm16 = ccm::Ccm<Aes256, ccm::consts::U16, U12>;
+/// A RustCrypto AEAD record cipher (`AeadRecordCipher` over [`Aead`]).
+pub type AeadRecordCipher = super::aead::AeadRecordCipher<Aead>;
+
+/// The constant-time (fixsliced) AES of the `aes` crate with its key expanded, as a
+/// [`BlockEncrypt`]: two blocks go through one bitsliced pass (`encrypt_blocks`), which is what
+/// makes the paired CCM fast.
+#[derive(Clone)]
+pub enum AesKey {
+    /// AES-128.
+    Aes128(aes::Aes128),
+    /// AES-256.
+    #[cfg(feature = "aes256")]
+    Aes256(aes::Aes256),
+}
+
+impl fmt::Debug for AesKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AesKey(..)")
+    }
+}
+
+impl AesKey {
+    /// Expands a 16- or 32-byte key.
+    pub fn new(key: &[u8]) -> Result<Self, CryptoError> {
+        let bad = |_| CryptoError::InvalidKey;
+        match key.len() {
+            16 => Ok(AesKey::Aes128(aes::Aes128::new_from_slice(key).map_err(bad)?)),
+            #[cfg(feature = "aes256")]
+            32 => Ok(AesKey::Aes256(aes::Aes256::new_from_slice(key).map_err(bad)?)),
+            #[cfg(not(feature = "aes256"))]
+            32 => Err(CryptoError::Unsupported),
+            _ => Err(CryptoError::InvalidKey),
+        }
+    }
+}
+
+impl BlockEncrypt for AesKey {
+    fn encrypt_block(&self, block: &mut Block) {
+        use aes::cipher::BlockCipherEncrypt as _;
+        let b: &mut Array<u8, aes::cipher::consts::U16> = block.into();
+        match self {
+            AesKey::Aes128(k) => k.encrypt_block(b),
+            #[cfg(feature = "aes256")]
+            AesKey::Aes256(k) => k.encrypt_block(b),
+        }
+    }
+
+    fn encrypt_two(&self, a: &mut Block, b: &mut Block) {
+        self.pass(&mut |p| p.encrypt_two(a, b));
+    }
+
+    fn pass(&self, f: &mut dyn FnMut(&dyn BlockPass)) {
+        use aes::cipher::BlockCipherEncrypt as _;
+        match self {
+            AesKey::Aes128(k) => k.encrypt_with_backend(InBackend(f)),
+            #[cfg(feature = "aes256")]
+            AesKey::Aes256(k) => k.encrypt_with_backend(InBackend(f)),
+        }
+    }
+}
+
+/// Runs a [`BlockPass`] closure inside the `aes` crate's backend, built once for the pass.
+struct InBackend<'f>(&'f mut dyn FnMut(&dyn BlockPass));
+
+impl aes::cipher::BlockSizeUser for InBackend<'_> {
+    type BlockSize = aes::cipher::consts::U16;
+}
+
+impl aes::cipher::BlockCipherEncClosure for InBackend<'_> {
+    fn call<B: aes::cipher::BlockCipherEncBackend<BlockSize = Self::BlockSize>>(self, backend: &B) {
+        (self.0)(&Backend(backend));
+    }
+}
+
+struct Backend<'b, B>(&'b B);
+
+impl<B: aes::cipher::BlockCipherEncBackend<BlockSize = aes::cipher::consts::U16>> BlockPass
+    for Backend<'_, B>
+{
+    fn encrypt_block(&self, block: &mut Block) {
+        self.0.encrypt_block_inplace(block.into());
+    }
+
+    fn encrypt_two(&self, a: &mut Block, b: &mut Block) {
+        use aes::cipher::typenum::Unsigned as _;
+        if B::ParBlocksSize::USIZE >= 2 {
+            // One bitsliced batch (two blocks with `cpubits = "32"`); any further slots of a
+            // wider batch are unused.
+            let mut par = aes::cipher::ParBlocks::<B>::default();
+            let mut it = par.iter_mut();
+            if let (Some(x), Some(y)) = (it.next(), it.next()) {
+                x.copy_from_slice(a);
+                y.copy_from_slice(b);
+            }
+            self.0.encrypt_par_blocks_inplace(&mut par);
+            let mut it = par.iter();
+            if let (Some(x), Some(y)) = (it.next(), it.next()) {
+                a.copy_from_slice(x);
+                b.copy_from_slice(y);
+            }
+        } else {
+            self.0.encrypt_block_inplace(a.into());
+            self.0.encrypt_block_inplace(b.into());
+        }
+    }
+}
 
 enum AeadInner {
     #[cfg(feature = "ccm")]
-    Ccm8x128(Aes128Ccm8),
-    #[cfg(all(feature = "ccm", feature = "aes256"))]
-    Ccm8x256(Aes256Ccm8),
-    #[cfg(feature = "ccm")]
-    Ccm16x128(Aes128Ccm16),
-    #[cfg(all(feature = "ccm", feature = "aes256"))]
-    Ccm16x256(Aes256Ccm16),
+    Ccm(Ccm<AesKey>),
     #[cfg(feature = "gcm")]
-    Gcm128(Aes128Gcm),
+    Gcm128(aes_gcm::Aes128Gcm),
     #[cfg(all(feature = "gcm", feature = "aes256"))]
-    Gcm256(Aes256Gcm),
+    Gcm256(aes_gcm::Aes256Gcm),
 }
 
 /// An AEAD (AES-CCM, AES-CCM_8 or AES-GCM) with its key expanded, over 12-byte nonces and
 /// arbitrary associated data, in place with a detached tag. The record cipher is built on it;
 /// it is public so that other record layers (and the Wycheproof tests, whose associated data is
-/// arbitrary) can use the exact same code path.
+/// arbitrary) can use the exact same code path. CCM is ours ([`Ccm`], two blocks per AES
+/// pass); GCM is the `aes-gcm` crate's.
 pub struct Aead {
     inner: AeadInner,
 }
 
-#[allow(unreachable_code)]
+#[cfg_attr(
+    not(any(feature = "ccm", feature = "gcm")),
+    allow(unreachable_code, unused_variables)
+)]
 impl fmt::Debug for Aead {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = match self.inner {
             #[cfg(feature = "ccm")]
-            AeadInner::Ccm8x128(_) => "AES-128-CCM_8",
-            #[cfg(all(feature = "ccm", feature = "aes256"))]
-            AeadInner::Ccm8x256(_) => "AES-256-CCM_8",
+            AeadInner::Ccm(ref c) if c.tag_len() == 8 => "AES-CCM_8",
             #[cfg(feature = "ccm")]
-            AeadInner::Ccm16x128(_) => "AES-128-CCM",
-            #[cfg(all(feature = "ccm", feature = "aes256"))]
-            AeadInner::Ccm16x256(_) => "AES-256-CCM",
+            AeadInner::Ccm(_) => "AES-CCM",
             #[cfg(feature = "gcm")]
             AeadInner::Gcm128(_) => "AES-128-GCM",
             #[cfg(all(feature = "gcm", feature = "aes256"))]
@@ -132,50 +206,36 @@ impl fmt::Debug for Aead {
     }
 }
 
-macro_rules! with_aead {
-    ($inner:expr, $c:ident => $body:expr) => {
-        match $inner {
-            #[cfg(feature = "ccm")]
-            AeadInner::Ccm8x128($c) => $body,
-            #[cfg(all(feature = "ccm", feature = "aes256"))]
-            AeadInner::Ccm8x256($c) => $body,
-            #[cfg(feature = "ccm")]
-            AeadInner::Ccm16x128($c) => $body,
-            #[cfg(all(feature = "ccm", feature = "aes256"))]
-            AeadInner::Ccm16x256($c) => $body,
-            #[cfg(feature = "gcm")]
-            AeadInner::Gcm128($c) => $body,
-            #[cfg(all(feature = "gcm", feature = "aes256"))]
-            AeadInner::Gcm256($c) => $body,
-        }
-    };
-}
-
-#[allow(unreachable_code, unused_variables)]
+#[cfg_attr(
+    not(any(feature = "ccm", feature = "gcm")),
+    allow(unreachable_code, unused_variables)
+)]
 impl Aead {
-    /// Expands `key` (16 or 32 bytes) for `cipher`, which must be one of the AEAD bulk ciphers.
+    /// Expands `key` (16 or 32 bytes) for `cipher`, which must be one of the AEAD bulk ciphers
+    /// the enabled features provide (else [`CryptoError::Unsupported`]).
     pub fn new(cipher: BulkCipher, key: &[u8]) -> Result<Self, CryptoError> {
-        #[cfg(any(feature = "ccm", feature = "gcm"))]
-        let bad = |_| CryptoError::InvalidKey;
-        let inner = match (cipher, key.len()) {
+        if key.len() != 16 && key.len() != 32 {
+            return match cipher {
+                BulkCipher::AesCcm8 | BulkCipher::AesCcm | BulkCipher::AesGcm => Err(CryptoError::InvalidKey),
+                _ => Err(CryptoError::Unsupported),
+            };
+        }
+        let inner = match cipher {
             #[cfg(feature = "ccm")]
-            (BulkCipher::AesCcm8, 16) => AeadInner::Ccm8x128(Aes128Ccm8::new_from_slice(key).map_err(bad)?),
-            #[cfg(all(feature = "ccm", feature = "aes256"))]
-            (BulkCipher::AesCcm8, 32) => AeadInner::Ccm8x256(Aes256Ccm8::new_from_slice(key).map_err(bad)?),
+            BulkCipher::AesCcm8 => AeadInner::Ccm(Ccm::new(AesKey::new(key)?, 8)?),
             #[cfg(feature = "ccm")]
-            (BulkCipher::AesCcm, 16) => AeadInner::Ccm16x128(Aes128Ccm16::new_from_slice(key).map_err(bad)?),
-            #[cfg(all(feature = "ccm", feature = "aes256"))]
-            (BulkCipher::AesCcm, 32) => AeadInner::Ccm16x256(Aes256Ccm16::new_from_slice(key).map_err(bad)?),
+            BulkCipher::AesCcm => AeadInner::Ccm(Ccm::new(AesKey::new(key)?, 16)?),
             #[cfg(feature = "gcm")]
-            (BulkCipher::AesGcm, 16) => AeadInner::Gcm128(Aes128Gcm::new_from_slice(key).map_err(bad)?),
-            #[cfg(all(feature = "gcm", feature = "aes256"))]
-            (BulkCipher::AesGcm, 32) => AeadInner::Gcm256(Aes256Gcm::new_from_slice(key).map_err(bad)?),
-            #[allow(unreachable_patterns)]
-            (BulkCipher::AesCcm8 | BulkCipher::AesCcm | BulkCipher::AesGcm, 16 | 32) => {
-                return Err(CryptoError::Unsupported);
-            }
-            (BulkCipher::AesCcm8 | BulkCipher::AesCcm | BulkCipher::AesGcm, _) => {
-                return Err(CryptoError::InvalidKey);
+            BulkCipher::AesGcm => {
+                use aes_gcm::KeyInit as _;
+                let bad = |_| CryptoError::InvalidKey;
+                match key.len() {
+                    16 => AeadInner::Gcm128(aes_gcm::Aes128Gcm::new_from_slice(key).map_err(bad)?),
+                    #[cfg(feature = "aes256")]
+                    _ => AeadInner::Gcm256(aes_gcm::Aes256Gcm::new_from_slice(key).map_err(bad)?),
+                    #[cfg(not(feature = "aes256"))]
+                    _ => return Err(CryptoError::Unsupported),
+                }
             }
             _ => return Err(CryptoError::Unsupported),
         };
@@ -184,14 +244,7 @@ impl Aead {
 
     /// Tag length in bytes (8 for CCM_8, 16 otherwise).
     pub fn tag_len(&self) -> usize {
-        match self.inner {
-            #[cfg(feature = "ccm")]
-            AeadInner::Ccm8x128(_) => 8,
-            #[cfg(all(feature = "ccm", feature = "aes256"))]
-            AeadInner::Ccm8x256(_) => 8,
-            #[allow(unreachable_patterns)]
-            _ => 16,
-        }
+        AeadCipher::tag_len(self)
     }
 
     /// Encrypts `data` in place and writes the tag into `tag`, which must be exactly
@@ -203,20 +256,11 @@ impl Aead {
         data: &mut [u8],
         tag: &mut [u8],
     ) -> Result<(), CryptoError> {
-        if tag.len() != self.tag_len() {
-            return Err(CryptoError::BadLength);
-        }
-        let nonce: &Array<u8, U12> = nonce.into();
-        with_aead!(&self.inner, c => {
-            let t = c.encrypt_inout_detached(nonce, aad, data.into()).map_err(|_| CryptoError::BadLength)?;
-            tag.copy_from_slice(&t);
-        });
-        Ok(())
+        AeadCipher::seal_in_place(self, nonce, aad, data, tag)
     }
 
-    /// Verifies `tag` and decrypts `data` in place. On failure the contents of `data` are
-    /// unspecified (the AEAD implementations clear it) and the error is
-    /// [`CryptoError::BadRecordMac`].
+    /// Verifies `tag` and decrypts `data` in place. On failure `data` holds no plaintext (it
+    /// is cleared) and the error is [`CryptoError::BadRecordMac`].
     pub fn open_in_place(
         &self,
         nonce: &[u8; AEAD_NONCE_LEN],
@@ -224,100 +268,101 @@ impl Aead {
         data: &mut [u8],
         tag: &[u8],
     ) -> Result<(), CryptoError> {
-        if tag.len() != self.tag_len() {
-            return Err(CryptoError::BadRecordMac);
+        AeadCipher::open_in_place(self, nonce, aad, data, tag)
+    }
+}
+
+#[cfg_attr(
+    not(any(feature = "ccm", feature = "gcm")),
+    allow(unreachable_code, unused_variables)
+)]
+impl AeadCipher for Aead {
+    fn tag_len(&self) -> usize {
+        match self.inner {
+            #[cfg(feature = "ccm")]
+            AeadInner::Ccm(ref c) => c.tag_len(),
+            #[cfg(feature = "gcm")]
+            AeadInner::Gcm128(_) => 16,
+            #[cfg(all(feature = "gcm", feature = "aes256"))]
+            AeadInner::Gcm256(_) => 16,
         }
-        let nonce: &Array<u8, U12> = nonce.into();
-        let bad = |_| CryptoError::BadRecordMac;
-        with_aead!(&self.inner, c => {
-            let t = Array::try_from(tag).map_err(|_| CryptoError::BadRecordMac)?;
-            c.decrypt_inout_detached(nonce, aad, data.into(), &t).map_err(bad)?;
-        });
-        Ok(())
-    }
-}
-
-/// A TLS AEAD record cipher (RFC 5288, RFC 6655): nonce = `fixed_iv(4) || explicit(8)`, the
-/// explicit part carried as the first 8 bytes of the fragment; AAD = the 13-byte record header
-/// with the plaintext length.
-pub struct AeadRecordCipher {
-    aead: Aead,
-    fixed_iv: Zeroizing<[u8; AEAD_FIXED_IV_LEN]>,
-}
-
-impl fmt::Debug for AeadRecordCipher {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AeadRecordCipher")
-            .field("aead", &self.aead)
-            .finish_non_exhaustive()
-    }
-}
-
-impl AeadRecordCipher {
-    /// Builds the record cipher from the write key and the 4-byte implicit IV.
-    pub fn new(cipher: BulkCipher, key: &[u8], fixed_iv: &[u8]) -> Result<Self, CryptoError> {
-        let fixed: [u8; AEAD_FIXED_IV_LEN] = fixed_iv.try_into().map_err(|_| CryptoError::InvalidKey)?;
-        Ok(Self {
-            aead: Aead::new(cipher, key)?,
-            fixed_iv: Zeroizing::new(fixed),
-        })
     }
 
-    fn nonce(&self, explicit: &[u8]) -> Result<[u8; AEAD_NONCE_LEN], CryptoError> {
-        let mut nonce = [0u8; AEAD_NONCE_LEN];
-        let (fixed, exp) = nonce.split_at_mut(AEAD_FIXED_IV_LEN);
-        fixed.copy_from_slice(&*self.fixed_iv);
-        exp.copy_from_slice(
-            explicit
-                .get(..AEAD_EXPLICIT_NONCE_LEN)
-                .ok_or(CryptoError::BadLength)?,
-        );
-        Ok(nonce)
-    }
-}
-
-impl RecordCipher for AeadRecordCipher {
-    fn explicit_nonce(&self) -> ExplicitNonce {
-        ExplicitNonce::Sequence
-    }
-
-    fn prefix_len(&self) -> usize {
-        AEAD_EXPLICIT_NONCE_LEN
-    }
-
-    fn max_suffix_len(&self) -> usize {
-        self.aead.tag_len()
-    }
-
-    fn min_fragment_len(&self) -> usize {
-        AEAD_EXPLICIT_NONCE_LEN + self.aead.tag_len()
-    }
-
-    fn seal(&self, aad: &RecordAad, buf: &mut [u8], plaintext_len: usize) -> Result<usize, CryptoError> {
-        let tag_len = self.aead.tag_len();
-        let total = AEAD_EXPLICIT_NONCE_LEN + plaintext_len + tag_len;
-        let length = u16::try_from(plaintext_len).map_err(|_| CryptoError::BadLength)?;
-        let buf = buf.get_mut(..total).ok_or(CryptoError::BadLength)?;
-        let (explicit, rest) = buf.split_at_mut(AEAD_EXPLICIT_NONCE_LEN);
-        let nonce = self.nonce(explicit)?;
-        let (data, tag) = rest.split_at_mut(plaintext_len);
-        self.aead.seal_in_place(&nonce, &aad.bytes(length), data, tag)?;
-        Ok(total)
-    }
-
-    fn open(&self, aad: &RecordAad, fragment: &mut [u8]) -> Result<Range<usize>, CryptoError> {
-        let tag_len = self.aead.tag_len();
-        if fragment.len() < self.min_fragment_len() {
-            return Err(CryptoError::BadLength);
+    fn seal_in_place(
+        &self,
+        nonce: &[u8; AEAD_NONCE_LEN],
+        aad: &[u8],
+        data: &mut [u8],
+        tag: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        match self.inner {
+            #[cfg(feature = "ccm")]
+            AeadInner::Ccm(ref c) => c.seal_in_place(nonce, aad, data, tag),
+            #[cfg(feature = "gcm")]
+            AeadInner::Gcm128(ref c) => gcm_seal(c, nonce, aad, data, tag),
+            #[cfg(all(feature = "gcm", feature = "aes256"))]
+            AeadInner::Gcm256(ref c) => gcm_seal(c, nonce, aad, data, tag),
         }
-        let plaintext_len = fragment.len() - AEAD_EXPLICIT_NONCE_LEN - tag_len;
-        let length = u16::try_from(plaintext_len).map_err(|_| CryptoError::BadLength)?;
-        let (explicit, rest) = fragment.split_at_mut(AEAD_EXPLICIT_NONCE_LEN);
-        let nonce = self.nonce(explicit)?;
-        let (data, tag) = rest.split_at_mut(plaintext_len);
-        self.aead.open_in_place(&nonce, &aad.bytes(length), data, tag)?;
-        Ok(AEAD_EXPLICIT_NONCE_LEN..AEAD_EXPLICIT_NONCE_LEN + plaintext_len)
     }
+
+    fn open_in_place(
+        &self,
+        nonce: &[u8; AEAD_NONCE_LEN],
+        aad: &[u8],
+        data: &mut [u8],
+        tag: &[u8],
+    ) -> Result<(), CryptoError> {
+        match self.inner {
+            #[cfg(feature = "ccm")]
+            AeadInner::Ccm(ref c) => c.open_in_place(nonce, aad, data, tag),
+            #[cfg(feature = "gcm")]
+            AeadInner::Gcm128(ref c) => gcm_open(c, nonce, aad, data, tag),
+            #[cfg(all(feature = "gcm", feature = "aes256"))]
+            AeadInner::Gcm256(ref c) => gcm_open(c, nonce, aad, data, tag),
+        }
+    }
+}
+
+#[cfg(feature = "gcm")]
+fn gcm_seal<C: aes_gcm::AeadInOut<NonceSize = aes_gcm::aead::consts::U12>>(
+    c: &C,
+    nonce: &[u8; AEAD_NONCE_LEN],
+    aad: &[u8],
+    data: &mut [u8],
+    tag: &mut [u8],
+) -> Result<(), CryptoError> {
+    if tag.len() != 16 {
+        return Err(CryptoError::BadLength);
+    }
+    let nonce: &Array<u8, aes_gcm::aead::consts::U12> = nonce.into();
+    let t = c
+        .encrypt_inout_detached(nonce, aad, data.into())
+        .map_err(|_| CryptoError::BadLength)?;
+    tag.copy_from_slice(&t);
+    Ok(())
+}
+
+#[cfg(feature = "gcm")]
+fn gcm_open<C: aes_gcm::AeadInOut<NonceSize = aes_gcm::aead::consts::U12>>(
+    c: &C,
+    nonce: &[u8; AEAD_NONCE_LEN],
+    aad: &[u8],
+    data: &mut [u8],
+    tag: &[u8],
+) -> Result<(), CryptoError> {
+    let nonce: &Array<u8, aes_gcm::aead::consts::U12> = nonce.into();
+    let t = Array::try_from(tag).map_err(|_| CryptoError::BadRecordMac)?;
+    c.decrypt_inout_detached(nonce, aad, data.into(), &t)
+        .map_err(|_| CryptoError::BadRecordMac)
+}
+
+/// The record cipher for an AEAD bulk cipher.
+fn aead_record_cipher(
+    cipher: BulkCipher,
+    key: &[u8],
+    fixed_iv: &[u8],
+) -> Result<AeadRecordCipher, CryptoError> {
+    AeadRecordCipher::new(Aead::new(cipher, key)?, fixed_iv)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -443,6 +488,12 @@ impl HmacKey {
             }
             len
         })
+    }
+}
+
+impl KeyedHmac for HmacKey {
+    fn mac(&self, parts: &[&[u8]], out: &mut [u8; MAX_HASH_LEN]) -> Result<usize, CryptoError> {
+        Ok(self.compute(parts, out))
     }
 }
 
@@ -732,7 +783,7 @@ impl CryptoProvider for RustCrypto {
     ) -> Result<Box<dyn RecordCipher>, CryptoError> {
         match cipher {
             BulkCipher::AesCcm8 | BulkCipher::AesCcm | BulkCipher::AesGcm => {
-                Ok(Box::new(AeadRecordCipher::new(cipher, enc_key, fixed_iv)?))
+                Ok(Box::new(aead_record_cipher(cipher, enc_key, fixed_iv)?))
             }
             _ => cbc_record_cipher(cipher, enc_key, mac_key, fixed_iv),
         }
@@ -758,6 +809,14 @@ impl CryptoProvider for RustCrypto {
         out: &mut [u8; MAX_HASH_LEN],
     ) -> Result<usize, CryptoError> {
         Ok(HmacKey::new(alg, key)?.compute(parts, out))
+    }
+
+    fn hmac_key<'a>(
+        &'a self,
+        alg: HashAlgorithm,
+        key: &'a [u8],
+    ) -> Result<Box<dyn KeyedHmac + 'a>, CryptoError> {
+        Ok(Box::new(HmacKey::new(alg, key)?))
     }
 
     fn key_exchange(

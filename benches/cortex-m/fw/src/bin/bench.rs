@@ -9,6 +9,7 @@
 //! `ITERS` times and prints `T,<total instructions>` for the criterion bench:
 //!
 //! - `fw record <cipher> <seal|open> <size> <iters>` (cipher: ccm8, ccm, gcm, cbc, cbc-etm, ccm8-256)
+//! - `fw record-table <ccm8|ccm|ccm8-256> <seal|open> <size> <iters>` (the table-AES provider)
 //! - `fw peer <mbed-ccm8|mbed-ccm|mbed-gcm|tiny-ccm8> <seal|open> <size> <iters>`
 //! - `fw handshake <psk|ecdhe> <client|server> <iters>`
 #![no_std]
@@ -24,6 +25,7 @@ use alloc::vec::Vec;
 use cortex_m_rt::entry;
 use dtls::config::{CertifiedKey, ClientConfig, PinnedCertificates, Psk, PskTable, ServerConfig};
 use dtls::crypto::rustcrypto::{Aead, RustCrypto};
+use dtls::crypto::table_aes::table_aes_provider;
 use dtls::crypto::{BulkCipher, CryptoProvider, DeterministicRandom, SecureRandom, SignatureScheme};
 use dtls::record::RecordLayer;
 use dtls::wire::CipherSuite;
@@ -260,10 +262,33 @@ fn key_setup() {
         drop(rc);
         emit("keysetup", "dtls", c.name, "record_cipher", 0, t);
     }
+    let table = table_aes_provider();
+    for c in CIPHERS.iter().filter(|c| matches!(c.bulk, BulkCipher::AesCcm8 | BulkCipher::AesCcm)) {
+        let (rc, t) = counter::measure(|| record_cipher(&table, c));
+        drop(rc);
+        emit("keysetup", "dtls-table", c.name, "record_cipher", 0, t);
+    }
     for (_, subject, alg) in PEERS {
         let (p, t) = counter::measure(|| Peer::new(alg, &ENC_KEY));
         drop(p);
         emit("keysetup", alg.implementation(), subject, "setkey", 0, t);
+    }
+}
+
+/// One AES block and two blocks in one call: what the paired CCM relies on.
+fn aes_blocks() {
+    use dtls::crypto::aead::BlockEncrypt;
+    use dtls::crypto::rustcrypto::AesKey;
+    use dtls::crypto::table_aes::TableAes;
+    let fixsliced = AesKey::new(&ENC_KEY).expect("key");
+    let table = TableAes::new(&ENC_KEY).expect("key");
+    let ciphers: [(&str, &dyn BlockEncrypt); 2] = [("dtls", &fixsliced), ("dtls-table", &table)];
+    for (name, c) in ciphers {
+        let (mut a, mut b) = ([1u8; 16], [2u8; 16]);
+        let (_, t1) = counter::measure(|| c.encrypt_block(&mut a));
+        let (_, t2) = counter::measure(|| c.encrypt_two(&mut a, &mut b));
+        emit("aes", name, "AES-128", "one_block", 16, t1);
+        emit("aes", name, "AES-128", "two_blocks", 32, t2);
     }
 }
 
@@ -275,6 +300,10 @@ fn all_records() {
                 emit("record", "dtls", c.name, op, size, record_run(&provider, c, seal, size, 1));
                 if is_aead(c.bulk) {
                     emit("record", "dtls-raw", c.name, op, size, raw_run(c, seal, size, 1));
+                }
+                if matches!(c.bulk, BulkCipher::AesCcm8 | BulkCipher::AesCcm) {
+                    let table = table_aes_provider();
+                    emit("record", "dtls-table", c.name, op, size, record_run(&table, c, seal, size, 1));
                 }
             }
         }
@@ -495,6 +524,10 @@ fn one(args: &[&str]) -> Option<u64> {
             let c = CIPHERS.iter().find(|c| c.arg == *cipher)?;
             Some(record_run(&RustCrypto, c, seal(op)?, num(size)? as usize, num(iters)?))
         }
+        ["record-table", cipher, op, size, iters] => {
+            let c = CIPHERS.iter().find(|c| c.arg == *cipher)?;
+            Some(record_run(&table_aes_provider(), c, seal(op)?, num(size)? as usize, num(iters)?))
+        }
         ["peer", alg, op, size, iters] => {
             let (_, _, alg) = PEERS.iter().find(|p| p.0 == *alg)?;
             Some(peer_run(*alg, seal(op)?, num(size)? as usize, num(iters)?))
@@ -539,6 +572,7 @@ fn main() -> ! {
     emit("calibration", "qemu", "icount-shift-5", "loop_counted", 0, cal.counted);
     cross_check();
     key_setup();
+    aes_blocks();
     all_records();
     all_handshakes();
     out!("done");
