@@ -109,14 +109,25 @@ fn build_firmware() -> Result<PathBuf, String> {
         .unwrap_or_else(|| root().join("target/cortex-m"));
     let status = Command::new("/usr/bin/cargo")
         .current_dir(root().join("benches/cortex-m/fw"))
-        .env("PATH", format!("/usr/bin:{}", std::env::var("PATH").unwrap_or_default()))
+        .env(
+            "PATH",
+            format!("/usr/bin:{}", std::env::var("PATH").unwrap_or_default()),
+        )
         .env("RUSTC", "/usr/bin/rustc")
         .env("RUSTDOC", "/usr/bin/rustdoc")
         .env("RUSTC_BOOTSTRAP", "1")
         .env("CARGO_TARGET_DIR", &target)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .args(["build", "--locked", "--release", "--bin", "bench", "--features", "c-peers"])
+        .args([
+            "build",
+            "--locked",
+            "--release",
+            "--bin",
+            "bench",
+            "--features",
+            "c-peers",
+        ])
         .status()
         .map_err(|e| format!("running /usr/bin/cargo: {e}"))?;
     if !status.success() {
@@ -133,7 +144,15 @@ fn run(elf: &Path, args: &[&str], iters: u64) -> u64 {
         semihosting.push_str(&a);
     }
     let out = Command::new("qemu-system-arm")
-        .args(["-cpu", "cortex-m4", "-machine", "mps2-an386", "-nographic", "-monitor", "none"])
+        .args([
+            "-cpu",
+            "cortex-m4",
+            "-machine",
+            "mps2-an386",
+            "-nographic",
+            "-monitor",
+            "none",
+        ])
         .args(["-serial", "none", "-icount", "shift=5,align=off,sleep=off"])
         .args(["-semihosting-config", &semihosting, "-kernel"])
         .arg(elf)
@@ -187,7 +206,9 @@ fn main() {
         records.throughput(Throughput::Bytes(size));
         let id = BenchmarkId::new(format!("{kind}-{cipher}-{op}"), size);
         let size_arg = size.to_string();
-        records.bench_function(id, |b| b.iter_custom(|n| run(&elf, &[kind, cipher, op, &size_arg], n)));
+        records.bench_function(id, |b| {
+            b.iter_custom(|n| run(&elf, &[kind, cipher, op, &size_arg], n))
+        });
     }
     records.finish();
 

@@ -46,7 +46,16 @@ fn main() {
     mb.include("c")
         .include(mbedtls.join("include"))
         .define("MBEDTLS_CONFIG_FILE", "\"mbedtls_fw_config.h\"");
-    for f in ["aes.c", "ccm.c", "gcm.c", "cipher.c", "cipher_wrap.c", "platform.c", "platform_util.c", "constant_time.c"] {
+    for f in [
+        "aes.c",
+        "ccm.c",
+        "gcm.c",
+        "cipher.c",
+        "cipher_wrap.c",
+        "platform.c",
+        "platform_util.c",
+        "constant_time.c",
+    ] {
         mb.file(mbedtls.join("library").join(f));
     }
     mb.compile("mbedtls_peer");
@@ -81,7 +90,14 @@ fn package_dir(name: &str) -> PathBuf {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let manifest = Path::new(&env::var("CARGO_MANIFEST_DIR").expect("manifest dir")).join("Cargo.toml");
     let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline", "--locked", "--manifest-path"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--locked",
+            "--manifest-path",
+        ])
         .arg(&manifest)
         .output()
         .expect("run cargo metadata");

@@ -32,7 +32,10 @@ impl CountingHeap {
     pub fn init(&self) {
         static mut MEMORY: [u8; HEAP_SIZE] = [0; HEAP_SIZE];
         // SAFETY: called once at start-up; the region is used by nothing else.
-        unsafe { self.heap.init(core::ptr::addr_of_mut!(MEMORY) as usize, HEAP_SIZE) }
+        unsafe {
+            self.heap
+                .init(core::ptr::addr_of_mut!(MEMORY) as usize, HEAP_SIZE)
+        }
     }
 
     /// Bytes allocated and not yet freed.

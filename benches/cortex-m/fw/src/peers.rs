@@ -196,8 +196,18 @@ impl Peer {
         let ok = unsafe {
             match self.alg {
                 PeerAlg::MbedCcm8 | PeerAlg::MbedCcm16 => {
-                    mbedtls_ccm_encrypt_and_tag(c, len, nonce.as_ptr(), 12, aad.as_ptr(), 13, p, p, p.add(len), tag_len)
-                        == 0
+                    mbedtls_ccm_encrypt_and_tag(
+                        c,
+                        len,
+                        nonce.as_ptr(),
+                        12,
+                        aad.as_ptr(),
+                        13,
+                        p,
+                        p,
+                        p.add(len),
+                        tag_len,
+                    ) == 0
                 }
                 PeerAlg::MbedGcm => {
                     mbedtls_gcm_crypt_and_tag(
@@ -217,7 +227,8 @@ impl Peer {
                 PeerAlg::TinyCcm8 => {
                     let mut n = [0u8; 16];
                     n[..12].copy_from_slice(nonce);
-                    dtls_ccm_encrypt_message(c, 8, 3, n.as_ptr(), p, len, aad.as_ptr(), 13) == (len + 8) as c_long
+                    dtls_ccm_encrypt_message(c, 8, 3, n.as_ptr(), p, len, aad.as_ptr(), 13)
+                        == (len + 8) as c_long
                 }
             }
         };
@@ -235,16 +246,38 @@ impl Peer {
         let ok = unsafe {
             match self.alg {
                 PeerAlg::MbedCcm8 | PeerAlg::MbedCcm16 => {
-                    mbedtls_ccm_auth_decrypt(c, len, nonce.as_ptr(), 12, aad.as_ptr(), 13, p, p, p.add(len), tag_len) == 0
+                    mbedtls_ccm_auth_decrypt(
+                        c,
+                        len,
+                        nonce.as_ptr(),
+                        12,
+                        aad.as_ptr(),
+                        13,
+                        p,
+                        p,
+                        p.add(len),
+                        tag_len,
+                    ) == 0
                 }
                 PeerAlg::MbedGcm => {
-                    mbedtls_gcm_auth_decrypt(c, len, nonce.as_ptr(), 12, aad.as_ptr(), 13, p.add(len), tag_len, p, p)
-                        == 0
+                    mbedtls_gcm_auth_decrypt(
+                        c,
+                        len,
+                        nonce.as_ptr(),
+                        12,
+                        aad.as_ptr(),
+                        13,
+                        p.add(len),
+                        tag_len,
+                        p,
+                        p,
+                    ) == 0
                 }
                 PeerAlg::TinyCcm8 => {
                     let mut n = [0u8; 16];
                     n[..12].copy_from_slice(nonce);
-                    dtls_ccm_decrypt_message(c, 8, 3, n.as_ptr(), p, buf.len(), aad.as_ptr(), 13) == len as c_long
+                    dtls_ccm_decrypt_message(c, 8, 3, n.as_ptr(), p, buf.len(), aad.as_ptr(), 13)
+                        == len as c_long
                 }
             }
         };

@@ -73,7 +73,15 @@ impl SecureRandom for BenchRng {
 }
 
 fn emit(group: &str, implementation: &str, subject: &str, op: &str, size: usize, value: u64) {
-    out!("M,{},{},{},{},{},{}", group, implementation, subject, op, size, value);
+    out!(
+        "M,{},{},{},{},{},{}",
+        group,
+        implementation,
+        subject,
+        op,
+        size,
+        value
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -131,7 +139,10 @@ const CIPHERS: [Cipher; 6] = [
 ];
 
 fn is_aead(bulk: BulkCipher) -> bool {
-    matches!(bulk, BulkCipher::AesCcm8 | BulkCipher::AesCcm | BulkCipher::AesGcm)
+    matches!(
+        bulk,
+        BulkCipher::AesCcm8 | BulkCipher::AesCcm | BulkCipher::AesGcm
+    )
 }
 
 fn record_cipher(provider: &dyn CryptoProvider, c: &Cipher) -> Box<dyn dtls::crypto::RecordCipher> {
@@ -140,7 +151,9 @@ fn record_cipher(provider: &dyn CryptoProvider, c: &Cipher) -> Box<dyn dtls::cry
     } else {
         (&MAC_KEY, &[])
     };
-    provider.record_cipher(c.bulk, c.key, mac, iv).expect("record cipher")
+    provider
+        .record_cipher(c.bulk, c.key, mac, iv)
+        .expect("record cipher")
 }
 
 /// A sender and a receiver in epoch 1.
@@ -148,7 +161,9 @@ fn layers(provider: &dyn CryptoProvider, c: &Cipher) -> (RecordLayer, RecordLaye
     let mut sender = RecordLayer::new();
     let mut receiver = RecordLayer::new();
     sender.install_write(record_cipher(provider, c)).expect("install");
-    receiver.install_read(record_cipher(provider, c)).expect("install");
+    receiver
+        .install_read(record_cipher(provider, c))
+        .expect("install");
     (sender, receiver)
 }
 
@@ -202,7 +217,8 @@ fn raw_run(c: &Cipher, seal: bool, size: usize, iters: u32) -> u64 {
             total += t;
         } else {
             data.iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
-            aead.seal_in_place(&nonce, &aad, &mut data, &mut tag).expect("seal");
+            aead.seal_in_place(&nonce, &aad, &mut data, &mut tag)
+                .expect("seal");
             let (r, t) = counter::measure(|| aead.open_in_place(&nonce, &aad, &mut data, &tag));
             r.expect("open");
             total += t;
@@ -246,10 +262,14 @@ fn cross_check() {
         let (nonce, aad) = nonce_and_aad(100);
         let mut ours: Vec<u8> = (0..100).map(|i| i as u8).collect();
         let mut tag = vec![0u8; aead.tag_len()];
-        aead.seal_in_place(&nonce, &aad, &mut ours, &mut tag).expect("seal");
+        aead.seal_in_place(&nonce, &aad, &mut ours, &mut tag)
+            .expect("seal");
         ours.extend_from_slice(&tag);
         let mut theirs = vec![0u8; 100 + 16];
-        theirs[..100].iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
+        theirs[..100]
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = i as u8);
         let n = Peer::new(alg, &ENC_KEY).seal(&nonce, &aad, &mut theirs, 100);
         assert_eq!(ours, theirs[..n], "{alg:?} and ours disagree");
     }
@@ -263,7 +283,10 @@ fn key_setup() {
         emit("keysetup", "dtls", c.name, "record_cipher", 0, t);
     }
     let table = table_aes_provider();
-    for c in CIPHERS.iter().filter(|c| matches!(c.bulk, BulkCipher::AesCcm8 | BulkCipher::AesCcm)) {
+    for c in CIPHERS
+        .iter()
+        .filter(|c| matches!(c.bulk, BulkCipher::AesCcm8 | BulkCipher::AesCcm))
+    {
         let (rc, t) = counter::measure(|| record_cipher(&table, c));
         drop(rc);
         emit("keysetup", "dtls-table", c.name, "record_cipher", 0, t);
@@ -297,13 +320,27 @@ fn all_records() {
     for c in &CIPHERS {
         for size in SIZES {
             for (op, seal) in [("seal", true), ("open", false)] {
-                emit("record", "dtls", c.name, op, size, record_run(&provider, c, seal, size, 1));
+                emit(
+                    "record",
+                    "dtls",
+                    c.name,
+                    op,
+                    size,
+                    record_run(&provider, c, seal, size, 1),
+                );
                 if is_aead(c.bulk) {
                     emit("record", "dtls-raw", c.name, op, size, raw_run(c, seal, size, 1));
                 }
                 if matches!(c.bulk, BulkCipher::AesCcm8 | BulkCipher::AesCcm) {
                     let table = table_aes_provider();
-                    emit("record", "dtls-table", c.name, op, size, record_run(&table, c, seal, size, 1));
+                    emit(
+                        "record",
+                        "dtls-table",
+                        c.name,
+                        op,
+                        size,
+                        record_run(&table, c, seal, size, 1),
+                    );
                 }
             }
         }
@@ -311,7 +348,14 @@ fn all_records() {
     for (_, subject, alg) in PEERS {
         for size in SIZES {
             for (op, seal) in [("seal", true), ("open", false)] {
-                emit("record", alg.implementation(), subject, op, size, peer_run(alg, seal, size, 1));
+                emit(
+                    "record",
+                    alg.implementation(),
+                    subject,
+                    op,
+                    size,
+                    peer_run(alg, seal, size, 1),
+                );
             }
         }
     }
@@ -378,8 +422,14 @@ struct Transcript {
 fn transcript(suite: CipherSuite) -> Transcript {
     let (client_cfg, server_cfg) = configs(suite);
     let now = Instant::ZERO;
-    let mut server = Server::new(server_cfg, Box::new(DeterministicRandom::from_u64(SERVER_SEED))).expect("server");
-    let mut client = Client::new(client_cfg, Box::new(DeterministicRandom::from_u64(CLIENT_SEED)), now).expect("client");
+    let mut server =
+        Server::new(server_cfg, Box::new(DeterministicRandom::from_u64(SERVER_SEED))).expect("server");
+    let mut client = Client::new(
+        client_cfg,
+        Box::new(DeterministicRandom::from_u64(CLIENT_SEED)),
+        now,
+    )
+    .expect("client");
     let mut buf = vec![0u8; 2048];
     let mut rounds = Vec::new();
     for _ in 0..ROUNDS {
@@ -437,7 +487,9 @@ fn client_alone(suite: CipherSuite, t: &Transcript) -> SideCost {
     let mut connected = false;
     for (c2s, s2c) in &t.rounds {
         for expected in c2s {
-            let n = cost.call(|| client.poll_transmit(&mut buf)).expect("client datagram");
+            let n = cost
+                .call(|| client.poll_transmit(&mut buf))
+                .expect("client datagram");
             assert_eq!(&buf[..n], &expected[..], "client replay diverged");
         }
         assert!(cost.call(|| client.poll_transmit(&mut buf)).is_none());
@@ -472,7 +524,9 @@ fn server_alone(suite: CipherSuite, t: &Transcript) -> SideCost {
             cost.call(|| server.handle_datagram(now, ADDR, d));
         }
         for expected in s2c {
-            let (_, n) = cost.call(|| server.poll_transmit(&mut buf)).expect("server datagram");
+            let (_, n) = cost
+                .call(|| server.poll_transmit(&mut buf))
+                .expect("server datagram");
             assert_eq!(&buf[..n], &expected[..], "server replay diverged");
         }
         assert!(cost.call(|| server.poll_transmit(&mut buf)).is_none());
@@ -498,14 +552,56 @@ fn all_handshakes() {
             .map(|(a, b)| a.iter().chain(b).map(Vec::len).sum::<usize>())
             .sum();
         emit("handshake", "dtls", s.name, "wire_bytes", 0, bytes as u64);
-        for (side, cost) in [("client", client_alone(s.suite, &t)), ("server", server_alone(s.suite, &t))] {
-            emit("handshake", "dtls", s.name, &alloc::format!("{side}_instructions"), 0, cost.instructions);
-            emit("handshake", "dtls", s.name, &alloc::format!("{side}_stack_peak"), 0, cost.stack as u64);
-            emit("handshake", "dtls", s.name, &alloc::format!("{side}_heap_peak"), 0, cost.heap_peak as u64);
-            let after = if side == "server" { "server_heap_per_session" } else { "client_heap_after" };
+        for (side, cost) in [
+            ("client", client_alone(s.suite, &t)),
+            ("server", server_alone(s.suite, &t)),
+        ] {
+            emit(
+                "handshake",
+                "dtls",
+                s.name,
+                &alloc::format!("{side}_instructions"),
+                0,
+                cost.instructions,
+            );
+            emit(
+                "handshake",
+                "dtls",
+                s.name,
+                &alloc::format!("{side}_stack_peak"),
+                0,
+                cost.stack as u64,
+            );
+            emit(
+                "handshake",
+                "dtls",
+                s.name,
+                &alloc::format!("{side}_heap_peak"),
+                0,
+                cost.heap_peak as u64,
+            );
+            let after = if side == "server" {
+                "server_heap_per_session"
+            } else {
+                "client_heap_after"
+            };
             emit("handshake", "dtls", s.name, after, 0, cost.heap_after as u64);
-            emit("handshake", "dtls", s.name, &alloc::format!("{side}_allocations"), 0, cost.allocations as u64);
-            emit("handshake", "dtls", s.name, &alloc::format!("{side}_calls"), 0, u64::from(cost.calls));
+            emit(
+                "handshake",
+                "dtls",
+                s.name,
+                &alloc::format!("{side}_allocations"),
+                0,
+                cost.allocations as u64,
+            );
+            emit(
+                "handshake",
+                "dtls",
+                s.name,
+                &alloc::format!("{side}_calls"),
+                0,
+                u64::from(cost.calls),
+            );
         }
     }
 }
@@ -522,11 +618,23 @@ fn one(args: &[&str]) -> Option<u64> {
     match args {
         ["record", cipher, op, size, iters] => {
             let c = CIPHERS.iter().find(|c| c.arg == *cipher)?;
-            Some(record_run(&RustCrypto, c, seal(op)?, num(size)? as usize, num(iters)?))
+            Some(record_run(
+                &RustCrypto,
+                c,
+                seal(op)?,
+                num(size)? as usize,
+                num(iters)?,
+            ))
         }
         ["record-table", cipher, op, size, iters] => {
             let c = CIPHERS.iter().find(|c| c.arg == *cipher)?;
-            Some(record_run(&table_aes_provider(), c, seal(op)?, num(size)? as usize, num(iters)?))
+            Some(record_run(
+                &table_aes_provider(),
+                c,
+                seal(op)?,
+                num(size)? as usize,
+                num(iters)?,
+            ))
         }
         ["peer", alg, op, size, iters] => {
             let (_, _, alg) = PEERS.iter().find(|p| p.0 == *alg)?;
@@ -556,7 +664,11 @@ fn main() -> ! {
     let cal = counter::calibrate();
     let mut line = [0u8; 256];
     let cmd = io::cmdline(&mut line);
-    let args: Vec<&str> = cmd.split_whitespace().skip_while(|a| *a != "fw").skip(1).collect();
+    let args: Vec<&str> = cmd
+        .split_whitespace()
+        .skip_while(|a| *a != "fw")
+        .skip(1)
+        .collect();
     if !args.is_empty() {
         match one(&args) {
             Some(total) => out!("T,{}", total),
@@ -567,9 +679,30 @@ fn main() -> ! {
         }
         io::exit(true)
     }
-    emit("calibration", "qemu", "icount-shift-5", "empty_region", 0, cal.overhead);
-    emit("calibration", "qemu", "icount-shift-5", "loop_expected", 0, cal.expected);
-    emit("calibration", "qemu", "icount-shift-5", "loop_counted", 0, cal.counted);
+    emit(
+        "calibration",
+        "qemu",
+        "icount-shift-5",
+        "empty_region",
+        0,
+        cal.overhead,
+    );
+    emit(
+        "calibration",
+        "qemu",
+        "icount-shift-5",
+        "loop_expected",
+        0,
+        cal.expected,
+    );
+    emit(
+        "calibration",
+        "qemu",
+        "icount-shift-5",
+        "loop_counted",
+        0,
+        cal.counted,
+    );
     cross_check();
     key_setup();
     aes_blocks();

@@ -26,9 +26,11 @@ use dtls_cortex_m::{counter, io, out, stack};
 #[global_allocator]
 static HEAP: CountingHeap = CountingHeap::new();
 
+// No `Debug` formatting anywhere in this image (panic message, enums, errors): it is the
+// flash figure of a client, and core::fmt's Debug machinery would be a large part of it.
 #[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    out!("panic: {}", info);
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    out!("panic");
     io::exit(false)
 }
 
@@ -50,7 +52,10 @@ fn main() -> ! {
     let rng: Box<dyn SecureRandom + Send> = Box::new(DeterministicRandom::from_u64(0x5eed));
     let mut config = ClientConfig::new(Arc::new(RustCrypto));
     config.common.cipher_suites = vec![CipherSuite::TLS_PSK_WITH_AES_128_CCM_8];
-    config.psk = Some(Psk::new(b"device-17", &[0x1a; 16]).expect("psk"));
+    let Ok(psk) = Psk::new(b"device-17", &[0x1a; 16]) else {
+        io::exit(false)
+    };
+    config.psk = Some(psk);
     let (ok, stack_used) = stack::peak(|| run(Arc::new(config), rng));
     out!("heap peak {} bytes, stack peak {} bytes", HEAP.peak(), stack_used);
     io::exit(ok)
@@ -59,8 +64,8 @@ fn main() -> ! {
 fn run(config: Arc<ClientConfig>, rng: Box<dyn SecureRandom + Send>) -> bool {
     let mut client = match Client::new(config, rng, now()) {
         Ok(c) => c,
-        Err(e) => {
-            out!("client: {:?}", e);
+        Err(_) => {
+            out!("client: configuration refused");
             return false;
         }
     };
@@ -74,19 +79,30 @@ fn run(config: Arc<ClientConfig>, rng: Box<dyn SecureRandom + Send>) -> bool {
         while let Some(event) = client.poll_event() {
             match event {
                 Event::Connected { suite, .. } => {
-                    out!("connected: {:?} at {} ms", suite, now().as_millis());
+                    out!("connected: suite 0x{:04x} at {} ms", suite.0, now().as_millis());
                     if client.send(MESSAGE).is_err() {
                         return false;
                     }
                 }
                 Event::Data(data) => {
                     echoed = data == MESSAGE;
-                    out!("received {} bytes{}", data.len(), if echoed { " (echo matches)" } else { "" });
+                    out!(
+                        "received {} bytes{}",
+                        data.len(),
+                        if echoed { " (echo matches)" } else { "" }
+                    );
                     client.close(now());
                 }
                 Event::Closed(reason) => {
-                    out!("closed: {:?}", reason);
-                    return echoed;
+                    let graceful = matches!(
+                        reason,
+                        dtls::CloseReason::Graceful | dtls::CloseReason::PeerClosed
+                    );
+                    out!(
+                        "closed: {}",
+                        if graceful { "gracefully" } else { "with an error" }
+                    );
+                    return echoed && graceful;
                 }
             }
         }
