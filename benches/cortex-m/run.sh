@@ -59,7 +59,14 @@ if [ "$mode" = example ]; then
     --firmware "$target/thumbv7em-none-eabihf/size/psk_client"
 fi
 
-fw_cargo build --locked --release --bin bench --features c-peers
+# CORTEX_M_BENCH_RUSTFLAGS='"-C", "llvm-args=-inline-threshold=1000"' adds flags to the
+# measuring image only (cargo appends --config arrays to the ones in fw/.cargo/config.toml);
+# used for the history row that shows what a more aggressive inliner buys.
+extra=()
+if [ -n "${CORTEX_M_BENCH_RUSTFLAGS:-}" ]; then
+  extra=(--config "target.thumbv7em-none-eabihf.rustflags=[${CORTEX_M_BENCH_RUSTFLAGS}]")
+fi
+fw_cargo build --locked --release --bin bench --features c-peers "${extra[@]}"
 build_client
 
 elf="$target/thumbv7em-none-eabihf/release/bench"
