@@ -144,24 +144,29 @@ fn handle(
             Ok(())
         }
         Incoming::BadRecordMac { epoch, content_type } => {
-            // While we wait for the peer's Finished, a handshake record of the new epoch that
-            // fails to authenticate means the two sides derived different keys (wrong PSK,
+            // While we wait for the peer's Finished, handshake records of the new epoch that
+            // fail to authenticate mean the two sides derived different keys (wrong PSK,
             // unknown identity, tampered hello). RFC 6347 4.1.2.7 allows ending with a fatal
-            // bad_record_mac instead of discarding; doing so turns a three-minute timeout into
-            // a clean failure and gives an attacker nothing it could not get by injecting a
-            // cleartext fatal alert during the handshake. Anything else that fails (stale
-            // application data of a previous session, records once connected) is only
-            // dropped and counted.
-            let key_mismatch = core.phase == Phase::Handshaking
+            // bad_record_mac instead of discarding, which turns a minutes-long timeout into a
+            // clean failure. But one such record may just as well be forged (an off-path
+            // attacker can inject an epoch-1 record before our keys exist), and a single
+            // forged record must not end a handshake: the failure is fatal only once
+            // `Limits::key_mismatch_after` of them failed — the peer's Finished and its
+            // retransmission. Anything else that fails (stale application data of a previous
+            // session, records once connected) is only dropped and counted.
+            let finished_failed = core.phase == Phase::Handshaking
                 && role.expects_finished()
                 && epoch == core.records.read_epoch()
                 && epoch > 0
                 && content_type == ContentType::HANDSHAKE;
-            if key_mismatch {
-                return Err(Error::protocol(
-                    AlertDescription::BAD_RECORD_MAC,
-                    "the peer's Finished record failed to authenticate",
-                ));
+            if finished_failed {
+                core.bad_finished_records = core.bad_finished_records.saturating_add(1);
+                if core.bad_finished_records >= core.limits.key_mismatch_after {
+                    return Err(Error::protocol(
+                        AlertDescription::BAD_RECORD_MAC,
+                        "the peer's Finished records failed to authenticate: the keys differ",
+                    ));
+                }
             }
             Ok(())
         }

@@ -107,6 +107,9 @@ pub(crate) struct Core {
     phase: Phase,
     /// Flights re-sent, by timer or in answer to the peer's retransmission.
     retransmissions: u64,
+    /// Handshake records of the new epoch that failed to authenticate while the peer's
+    /// Finished was expected (see `Limits::key_mismatch_after`).
+    bad_finished_records: u8,
     stats: LifecycleStats,
     /// Reused buffer for opening received records in place.
     rx_buf: Vec<u8>,
@@ -139,6 +142,7 @@ impl Core {
             incoming: VecDeque::new(),
             phase: Phase::Handshaking,
             retransmissions: 0,
+            bad_finished_records: 0,
             stats: LifecycleStats::default(),
             rx_buf: Vec::new(),
         }
