@@ -370,6 +370,22 @@ fn list_scenarios(spec: &RunSpec) -> Result<(), String> {
             "appdata-before-finished",
             "the server greets first and the greeting overtakes its Finished",
         ),
+        (
+            "tamper:NAME",
+            "flip the last byte of handshake message NAME in every copy: must be rejected",
+        ),
+        (
+            "inject-early-ccs",
+            "before any hello, a cleartext ChangeCipherSpec to both sides",
+        ),
+        (
+            "inject-early-high-epoch",
+            "before the handshake, epoch-0xFFFF records with garbage bodies, both ways",
+        ),
+        (
+            "repeat-final-flight",
+            "the server's final flight reaches the client a second time",
+        ),
     ];
     for (n, d) in targeted {
         println!("  {n:<26} {d}");
@@ -384,20 +400,21 @@ fn list_scenarios(spec: &RunSpec) -> Result<(), String> {
         spec.mtu,
         if spec.cookies { "on" } else { "off" }
     );
-    let flights = explore::clean_flights(spec)?;
-    let shape: Vec<String> = flights
+    let clean = explore::clean_run(spec)?;
+    let shape: Vec<String> = clean
+        .flights
         .iter()
         .map(|f| format!("{}{}", if f.from_client { "c" } else { "s" }, f.datagrams))
         .collect();
     println!("  handshake flights (sender and datagrams): {}", shape.join(" "));
     for fam in Family::ALL {
-        let cases = explore::cases(fam, &flights);
+        let cases = explore::cases(fam, &clean);
         println!("  {:<26} {} cases", fam.name(), cases.len());
         for c in cases {
             println!("    {c}");
         }
     }
-    println!("  {:<26} all three families", "exhaustive");
+    println!("  {:<26} all four families", "exhaustive");
     Ok(())
 }
 

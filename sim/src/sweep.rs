@@ -145,6 +145,8 @@ pub struct Summary {
     pub failures: Vec<(u64, Failure)>,
     /// Failures in total.
     pub failed: u64,
+    /// Failures by class, in first-seen order.
+    pub failed_by_kind: Vec<(FailureKind, u64)>,
 }
 
 impl Summary {
@@ -157,6 +159,10 @@ impl Summary {
                 None => s.passed += 1,
                 Some(f) => {
                     s.failed += 1;
+                    match s.failed_by_kind.iter_mut().find(|(k, _)| *k == f.kind) {
+                        Some((_, n)) => *n += 1,
+                        None => s.failed_by_kind.push((f.kind.clone(), 1)),
+                    }
                     if s.failures.len() < 10 {
                         s.failures.push((o.seed, f.clone()));
                     }
@@ -239,6 +245,14 @@ impl Summary {
             "  records dropped by the endpoints: {}\n",
             rec.join(", ")
         ));
+        if !self.failed_by_kind.is_empty() {
+            let k: Vec<String> = self
+                .failed_by_kind
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect();
+            out.push_str(&format!("  failures by class: {}\n", k.join(", ")));
+        }
         for (seed, f) in &self.failures {
             let mut s = spec.clone();
             s.seed = *seed;

@@ -1,0 +1,391 @@
+//! The invariant oracle: what every run checks, whatever the implementations, the faults or
+//! the workload. It watches only what the world can see of any endpoint (datagrams on the
+//! wire, application events, the optional record counter) and never names a DTLS type.
+//!
+//! | invariant | checked on | rule |
+//! | --- | --- | --- |
+//! | [`Invariant::DataBeforeConnected`] | data event | no application data before the receiving side reported the handshake complete |
+//! | [`Invariant::Integrity`] | data event | every payload delivered was sent by the peer application, intact, and is delivered at most once |
+//! | [`Invariant::AfterClose`] | data event, send | after a side reported the connection closed it delivers no data and sends no application-data record on it (until a new handshake completes) |
+//! | [`Invariant::Replay`] | delivery | no protected record is accepted from a datagram whose earlier copy already had one accepted (RFC 6347 4.1.2.6), nor from a forged injection |
+//! | [`Invariant::TamperedHandshake`] | connected event | once a handshake message of a conversation was tampered with, neither side completes that handshake (RFC 5246 7.4.9) |
+//! | [`Invariant::Retransmissions`] | send | a side re-sends one handshake datagram on its own timer at most `max_retransmissions` times in a row (RFC 6347 4.2.4) |
+//! | [`Invariant::Amplification`] | send | with cookies on, until an address has returned a cookie the server gave it, the server sends it no more bytes than it received from it (RFC 6347 4.2.1) |
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use crate::classify::{self, Shape};
+use crate::endpoint::NodeId;
+
+/// One of the invariants every run checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Invariant {
+    /// Data delivered before the handshake completed.
+    DataBeforeConnected,
+    /// Data altered, invented or delivered twice.
+    Integrity,
+    /// Data delivered or sent on a closed connection.
+    AfterClose,
+    /// A replayed or forged protected record accepted.
+    Replay,
+    /// A handshake completed although one of its messages was tampered with.
+    TamperedHandshake,
+    /// A flight re-sent on the timer more often than the configured bound.
+    Retransmissions,
+    /// An unverified address sent more bytes than it sent.
+    Amplification,
+}
+
+impl Invariant {
+    /// Every invariant, in table order.
+    pub const ALL: [Invariant; 7] = [
+        Invariant::DataBeforeConnected,
+        Invariant::Integrity,
+        Invariant::AfterClose,
+        Invariant::Replay,
+        Invariant::TamperedHandshake,
+        Invariant::Retransmissions,
+        Invariant::Amplification,
+    ];
+
+    /// A short name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Invariant::DataBeforeConnected => "data-before-connected",
+            Invariant::Integrity => "integrity",
+            Invariant::AfterClose => "after-close",
+            Invariant::Replay => "replay",
+            Invariant::TamperedHandshake => "tampered-handshake",
+            Invariant::Retransmissions => "retransmissions",
+            Invariant::Amplification => "amplification",
+        }
+    }
+}
+
+impl fmt::Display for Invariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A broken invariant and what happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Which one.
+    pub invariant: Invariant,
+    /// What happened.
+    pub message: String,
+}
+
+fn violation(invariant: Invariant, message: String) -> Option<Violation> {
+    Some(Violation { invariant, message })
+}
+
+/// Why a node sent a burst of datagrams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// Its retransmission (or other) timer expired.
+    Timer,
+    /// Anything else: a delivery, an application request, the start.
+    Other,
+}
+
+/// How a delivery came about, as far as the replay check cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provenance {
+    /// Sent by a node (possibly duplicated or replayed by the network).
+    Network,
+    /// Injected by a fault; `forged` when it can never authenticate.
+    Injected {
+        /// Accepting a record of it is a forgery.
+        forged: bool,
+    },
+}
+
+/// Node names as the trace prints them.
+fn name(n: NodeId, server: NodeId) -> String {
+    if n == server {
+        "s".to_string()
+    } else {
+        format!("c{n}")
+    }
+}
+
+/// Per (receiving side, peer) connection state.
+#[derive(Debug, Default, Clone, Copy)]
+struct Link {
+    connected: bool,
+    closed: bool,
+}
+
+/// Amplification bookkeeping per client address.
+#[derive(Debug, Default, Clone)]
+struct Exposure {
+    received: u64,
+    sent: u64,
+    verified: bool,
+    /// Cookies the server sent this address in HelloVerifyRequests (the last few).
+    cookies: Vec<Vec<u8>>,
+}
+
+/// HelloVerifyRequest cookies remembered per address (secrets rotate; a handful covers any
+/// handshake).
+const COOKIES_KEPT: usize = 8;
+
+/// The running state of every check of one run.
+#[derive(Debug)]
+pub struct Oracle {
+    server: NodeId,
+    cookies: bool,
+    max_retransmissions: u8,
+    links: HashMap<(NodeId, NodeId), Link>,
+    /// Payloads sent by the application, per (sender, receiver).
+    sent: HashMap<(NodeId, NodeId), HashSet<Vec<u8>>>,
+    /// Payloads delivered, per (sender, receiver).
+    got: HashMap<(NodeId, NodeId), HashSet<Vec<u8>>>,
+    /// Per receiver: digests of datagrams delivered, and whether a delivery of that datagram
+    /// had a protected record accepted.
+    seen: HashMap<NodeId, HashMap<u64, bool>>,
+    /// Per (sender, receiver, retransmission key): consecutive re-sends on the timer.
+    timer_copies: HashMap<(NodeId, NodeId, u64), u32>,
+    exposure: HashMap<NodeId, Exposure>,
+    /// Conversations (by client) with a tampered handshake message, and which.
+    tampered: HashMap<NodeId, String>,
+}
+
+impl Oracle {
+    /// The checks of a run with this server node, cookie setting and retransmission bound.
+    pub fn new(server: NodeId, cookies: bool, max_retransmissions: u8) -> Self {
+        Oracle {
+            server,
+            cookies,
+            max_retransmissions,
+            links: HashMap::new(),
+            sent: HashMap::new(),
+            got: HashMap::new(),
+            seen: HashMap::new(),
+            timer_copies: HashMap::new(),
+            exposure: HashMap::new(),
+            tampered: HashMap::new(),
+        }
+    }
+
+    /// The application of `from` asked its endpoint to send `data` to `to`.
+    pub fn on_app_send(&mut self, from: NodeId, to: NodeId, data: Vec<u8>) {
+        self.sent.entry((from, to)).or_default().insert(data);
+    }
+
+    /// A fault tampered with handshake message `what` of the conversation of `client`.
+    pub fn on_tampered(&mut self, client: NodeId, what: &str) {
+        self.tampered.entry(client).or_insert_with(|| what.to_string());
+    }
+
+    /// Whether the conversation of `client` had a handshake message tampered with.
+    pub fn is_tampered(&self, client: NodeId) -> bool {
+        self.tampered.contains_key(&client)
+    }
+
+    /// `node` reported its connection with `peer` established.
+    pub fn on_connected(&mut self, node: NodeId, peer: NodeId) -> Option<Violation> {
+        let l = self.links.entry((node, peer)).or_default();
+        l.connected = true;
+        l.closed = false;
+        self.reset_timer_counts(node, peer);
+        let client = if node == self.server { peer } else { node };
+        if let Some(what) = self.tampered.get(&client) {
+            return violation(
+                Invariant::TamperedHandshake,
+                format!(
+                    "{} completed the handshake with {} after a tampered {what}",
+                    name(node, self.server),
+                    name(peer, self.server)
+                ),
+            );
+        }
+        None
+    }
+
+    /// `node` reported its connection with `peer` closed.
+    pub fn on_closed(&mut self, node: NodeId, peer: NodeId) {
+        let l = self.links.entry((node, peer)).or_default();
+        l.connected = false;
+        l.closed = true;
+        self.reset_timer_counts(node, peer);
+    }
+
+    fn reset_timer_counts(&mut self, node: NodeId, peer: NodeId) {
+        // A finished or abandoned handshake ends its flights' budgets; a later handshake
+        // (a reconnect) starts its own.
+        self.timer_copies
+            .retain(|(f, t, _), _| !(*f == node && *t == peer));
+    }
+
+    /// `node` delivered application data from `peer` to its application; `shown` prints it
+    /// for a violation message, in the trace's words.
+    pub fn on_data(
+        &mut self,
+        node: NodeId,
+        peer: NodeId,
+        data: &[u8],
+        shown: impl Fn() -> String,
+    ) -> Option<Violation> {
+        let l = self.links.get(&(node, peer)).copied().unwrap_or_default();
+        let server = self.server;
+        let who = || {
+            if node == server {
+                format!("s: data from c{peer} {}", shown())
+            } else {
+                format!("c{node}: data {}", shown())
+            }
+        };
+        let sender = if node == self.server { "client" } else { "server" };
+        if !l.connected {
+            if l.closed {
+                return violation(
+                    Invariant::AfterClose,
+                    format!("{}: delivered after the connection closed", who()),
+                );
+            }
+            return violation(
+                Invariant::DataBeforeConnected,
+                format!("{}: delivered before the handshake completed", who()),
+            );
+        }
+        if !self.sent.get(&(peer, node)).is_some_and(|s| s.contains(data)) {
+            return violation(
+                Invariant::Integrity,
+                format!("{}: never sent by the {sender} (injected or altered)", who()),
+            );
+        }
+        if !self.got.entry((peer, node)).or_default().insert(data.to_vec()) {
+            return violation(Invariant::Integrity, format!("{}: delivered twice", who()));
+        }
+        None
+    }
+
+    /// `from` sends `bytes`, of `shape`, to `to`, for `cause`; `again` when it already sent
+    /// `to` a handshake datagram of the same retransmission key.
+    pub fn on_send(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        bytes: &[u8],
+        shape: &Shape,
+        cause: Cause,
+        again: bool,
+    ) -> Option<Violation> {
+        let server = self.server;
+        let f = || name(from, server);
+        let t = || name(to, server);
+        let l = self.links.get(&(from, to)).copied().unwrap_or_default();
+        if l.closed && !l.connected && shape.has_content_type(23) {
+            return violation(
+                Invariant::AfterClose,
+                format!(
+                    "{} sent application data to {} after reporting the connection closed",
+                    f(),
+                    t()
+                ),
+            );
+        }
+        if shape.handshake {
+            let k = (from, to, shape.key);
+            match cause {
+                Cause::Timer if again => {
+                    let n = self.timer_copies.entry(k).or_insert(0);
+                    *n += 1;
+                    if *n > u32::from(self.max_retransmissions) {
+                        return violation(
+                            Invariant::Retransmissions,
+                            format!(
+                                "{} re-sent a handshake datagram to {} on its timer {n} times in a row (bound {})",
+                                f(),
+                                t(),
+                                self.max_retransmissions
+                            ),
+                        );
+                    }
+                }
+                _ => {
+                    // A re-send prompted by the peer (its retransmission) or a new flight of
+                    // the same shape starts the count again.
+                    self.timer_copies.remove(&k);
+                }
+            }
+        }
+        if from == self.server && self.cookies {
+            let e = self.exposure.entry(to).or_default();
+            if !e.verified {
+                if shape.has_message(3) {
+                    if let Some(c) = classify::hello_cookie(bytes, 3) {
+                        if e.cookies.len() == COOKIES_KEPT {
+                            e.cookies.remove(0);
+                        }
+                        e.cookies.push(c);
+                    }
+                }
+                e.sent += bytes.len() as u64;
+                if e.sent > e.received {
+                    return violation(
+                        Invariant::Amplification,
+                        format!(
+                            "s sent {} bytes to unverified {}, which had sent {} bytes",
+                            e.sent,
+                            t(),
+                            e.received
+                        ),
+                    );
+                }
+            }
+        }
+        None
+    }
+
+    /// `bytes` from `from` are about to be delivered to `to`.
+    pub fn before_delivery(&mut self, from: NodeId, to: NodeId, bytes: &[u8]) {
+        if to == self.server && self.cookies {
+            let e = self.exposure.entry(from).or_default();
+            if !e.verified {
+                e.received += bytes.len() as u64;
+                // The address proved it receives what the server sends it.
+                if !e.cookies.is_empty() {
+                    if let Some(c) = classify::hello_cookie(bytes, 1) {
+                        e.verified = !c.is_empty() && e.cookies.contains(&c);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A datagram with `digest` was delivered to `to`; `accepted` says whether the receiver's
+    /// count of accepted protected records moved (`None`: it cannot tell).
+    pub fn after_delivery(
+        &mut self,
+        to: NodeId,
+        digest: u64,
+        accepted: Option<bool>,
+        provenance: Provenance,
+        id: u64,
+        tag: &str,
+    ) -> Option<Violation> {
+        let accepted = accepted.unwrap_or(false);
+        let seen = self.seen.entry(to).or_default();
+        let earlier = seen.get(&digest).copied();
+        seen.insert(digest, earlier.unwrap_or(false) || accepted);
+        let n = name(to, self.server);
+        if accepted && earlier == Some(true) {
+            return violation(
+                Invariant::Replay,
+                format!("{n} accepted a record from a repeated datagram #{id} ({tag})"),
+            );
+        }
+        if accepted && provenance == (Provenance::Injected { forged: true }) {
+            return violation(
+                Invariant::Replay,
+                format!("{n} accepted an injected forged record #{id}"),
+            );
+        }
+        None
+    }
+}
