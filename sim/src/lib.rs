@@ -18,10 +18,13 @@
 //! - [`link`]: the random fault model of a link direction;
 //! - [`faults`]: targeted faults (drop, delay, reorder, tamper, inject) and their hooks;
 //! - [`classify`]: reading datagrams as an observer (record headers, message names);
+//! - [`hostile`]: a scripted hostile DTLS peer; [`scenarios`]: the named scenarios (bug
+//!   patterns included) any pairing can run;
 //! - [`scenario`]: what a run is, and its replay command;
 //! - [`explore`]: exhaustive enumeration of drops, permutations and tampering;
 //! - [`expected`]: the one list of scenarios known to fail against our engine, and why;
 //! - [`sweep`]: many seeds in parallel, and their summary table;
+//! - [`matrix`]: every scenario x pairing x suite, rendered for `conformance/README.md`;
 //! - [`trace`], [`pcap`]: the run trace and its Wireshark export;
 //! - [`rng`]: seeded random streams.
 
@@ -30,8 +33,10 @@ pub mod endpoint;
 pub mod expected;
 pub mod explore;
 pub mod faults;
+pub mod hostile;
 pub mod implementation;
 pub mod link;
+pub mod matrix;
 pub mod oracle;
 pub mod ours;
 pub mod pcap;
@@ -40,6 +45,7 @@ pub mod queue;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod scenarios;
 pub mod sim;
 pub mod sweep;
 pub mod trace;

@@ -25,6 +25,8 @@ pub enum FailureKind {
     Violation,
     /// The endpoint code panicked.
     Panic,
+    /// A bug pattern's implementation under test did not do what the pattern requires.
+    Expectation,
 }
 
 impl fmt::Display for FailureKind {
@@ -36,6 +38,7 @@ impl fmt::Display for FailureKind {
             FailureKind::Connection => "connection failed",
             FailureKind::Violation => "invariant violated",
             FailureKind::Panic => "panic",
+            FailureKind::Expectation => "unexpected outcome",
         })
     }
 }
@@ -85,6 +88,8 @@ pub struct RunReport {
     /// Conversations whose handshake was rejected as the scenario expected (a tampered
     /// handshake message), by client node.
     pub rejected: Vec<u16>,
+    /// For a bug pattern that passed, what the implementation under test did.
+    pub pattern_outcome: Option<String>,
 }
 
 /// One flight of a conversation.
@@ -119,7 +124,10 @@ impl RunReport {
             self.end_ms as f64 / 1000.0
         );
         match &self.failure {
-            None => format!("verdict: PASS  {summary}"),
+            None => match &self.pattern_outcome {
+                Some(how) => format!("verdict: PASS ({how})  {summary}"),
+                None => format!("verdict: PASS  {summary}"),
+            },
             Some(f) => format!("verdict: FAIL ({}): {}  [{summary}]", f.kind, f.message),
         }
     }

@@ -317,6 +317,42 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// Runs a list of specs with one pairing (their implementation names are not looked up) in
+/// parallel; reports come back in list order.
+pub fn run_many_with(
+    specs: &[RunSpec],
+    pairing: &Pairing,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<RunReport>, String> {
+    let next = AtomicU64::new(0);
+    let finished = AtomicU64::new(0);
+    let results = Mutex::new(Vec::with_capacity(specs.len()));
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1).min(specs.len().max(1)) {
+            s.spawn(|| {
+                let mut local = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    let Some(spec) = specs.get(i) else { break };
+                    let mut r = run_guarded(spec, pairing);
+                    r.trace.clear();
+                    local.push((i, r));
+                    progress(finished.fetch_add(1, Ordering::Relaxed) + 1);
+                }
+                if let Ok(mut r) = results.lock() {
+                    r.extend(local);
+                }
+            });
+        }
+    });
+    let mut out = results
+        .into_inner()
+        .map_err(|_| "a worker panicked".to_string())?;
+    out.sort_by_key(|(i, _)| *i);
+    Ok(out.into_iter().map(|(_, r)| r).collect())
+}
+
 /// Runs a list of specs (exhaustive cases) in parallel; reports come back in list order.
 pub fn run_many(
     specs: &[RunSpec],

@@ -7,8 +7,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::classify::{self, Shape};
+use crate::endpoint::CloseKind;
 use crate::endpoint::{AppEvent, Endpoint, Instant, NodeId, RECORD_DROP_REASONS};
 use crate::faults::{Action, ConvEvent, FaultContext, Hooks, Position, Toward, Verdict};
+use crate::hostile::{self, Hostile};
 use crate::implementation::{Pairing, Role};
 use crate::link::{DropReason, Link, Origin};
 use crate::oracle::{Cause, Oracle, Provenance, Violation};
@@ -17,6 +19,7 @@ use crate::queue::EventQueue;
 use crate::report::{Failure, FailureKind, FlightInfo, RunReport};
 use crate::rng::SimRng;
 use crate::scenario::{OURS, RunSpec};
+use crate::scenarios::{self, Observed, patterns::Pattern};
 use crate::trace::Trace;
 use crate::workload::{APP_RTO_MS, AppAction, Workload, printable};
 
@@ -30,6 +33,19 @@ const ORIGIN_MS: u64 = 1_000_000;
 const STEP_BUDGET: u64 = 500_000;
 /// Largest datagram packing may build (a UDP payload over a 1500-byte Ethernet MTU).
 const MAX_PACKED: usize = 1472;
+/// How long a pattern run goes on after its script has finished: long enough for the
+/// implementation under test to answer the last deviation (its retransmissions need no
+/// answer from the script to end).
+const PATTERN_SETTLE_MS: u64 = 5_000;
+
+/// A bug-pattern run: which node is the hostile script, which the implementation under test.
+struct PatternRun {
+    pattern: &'static Pattern,
+    handle: hostile::Handle,
+    hostile: NodeId,
+    under_test: NodeId,
+    observed: Observed,
+}
 
 #[derive(Debug)]
 enum Pending {
@@ -117,6 +133,8 @@ struct World<'a> {
     timer_node: Option<NodeId>,
     /// The handshake messages of client 1's conversation, accumulated.
     handshake_seen: Shape,
+    /// Set when the run plays a bug pattern.
+    pattern: Option<PatternRun>,
     failure: Option<Failure>,
     buf: Vec<u8>,
 }
@@ -153,13 +171,51 @@ impl<'a> World<'a> {
     fn new(spec: &'a RunSpec, pairing: &'a Pairing) -> Result<Self, String> {
         let origin = Instant::from_millis(ORIGIN_MS);
         let mut nodes: Vec<Box<dyn Endpoint>> = Vec::new();
+        let mut pattern = None;
+        let hostile_role = match &spec.pattern {
+            Some(name) => {
+                let p = scenarios::patterns::find(name)
+                    .ok_or_else(|| format!("unknown bug pattern {name:?} (see --list-scenarios)"))?;
+                if !scenarios::applies(p, spec.suite) {
+                    return Err(format!("pattern {name} does not apply to {}", spec.suite));
+                }
+                if spec.clients != 1 {
+                    return Err("a bug pattern runs with one client".into());
+                }
+                Some(p)
+            }
+            None => None,
+        };
+        let mut hostile_endpoint =
+            |role: Role, me: NodeId, peer: NodeId| -> Result<Box<dyn Endpoint>, String> {
+                let p = hostile_role.ok_or("no pattern")?;
+                let es = spec.endpoint_spec(role, "hostile");
+                let (h, handle) = Hostile::new(role, &es, peer, (p.script)(), role == Role::Server, origin)?;
+                let under_test = peer;
+                pattern = Some(PatternRun {
+                    pattern: p,
+                    handle,
+                    hostile: me,
+                    under_test,
+                    observed: Observed::default(),
+                });
+                Ok(Box::new(h))
+            };
         let server_spec = spec.endpoint_spec(Role::Server, "engine s");
-        nodes.push(pairing.server.server(&server_spec, SERVER, origin)?);
+        match hostile_role {
+            Some(p) if p.hostile == Role::Server => nodes.push(hostile_endpoint(Role::Server, SERVER, 1)?),
+            _ => nodes.push(pairing.server.server(&server_spec, SERVER, origin)?),
+        }
         let mut links = HashMap::new();
         let mut hooks = HashMap::new();
         for c in 1..=spec.clients {
             let client_spec = spec.endpoint_spec(Role::Client, &format!("engine c{c}"));
-            nodes.push(pairing.client.client(&client_spec, c, SERVER, origin)?);
+            match hostile_role {
+                Some(p) if p.hostile == Role::Client => {
+                    nodes.push(hostile_endpoint(Role::Client, c, SERVER)?)
+                }
+                _ => nodes.push(pairing.client.client(&client_spec, c, SERVER, origin)?),
+            }
             let up = Link::new(
                 spec.profile(true),
                 SimRng::new(spec.seed, &format!("link c{c}>s")),
@@ -171,6 +227,13 @@ impl<'a> World<'a> {
             links.insert((c, SERVER), up);
             links.insert((SERVER, c), down);
             hooks.insert(c, Hooks::new(spec.faults.clone()));
+        }
+        let mut workload = Workload::new(SERVER, 1..=spec.clients, spec.messages, spec.message_size);
+        let mut oracle = Oracle::new(SERVER, spec.cookies, spec.retransmit().max_retransmissions);
+        if let Some(pr) = &pattern {
+            // The verdict, not the application, judges how a pattern's handshake ends.
+            workload.expect_rejection(1, &format!("pattern {}", pr.pattern.name));
+            oracle.exempt(pr.hostile);
         }
         Ok(World {
             spec,
@@ -186,12 +249,13 @@ impl<'a> World<'a> {
                 seed: spec.seed,
                 ..RunReport::default()
             },
-            workload: Workload::new(SERVER, 1..=spec.clients, spec.messages, spec.message_size),
-            oracle: Oracle::new(SERVER, spec.cookies, spec.retransmit().max_retransmissions),
+            workload,
+            oracle,
             next_id: 0,
             sent_keys: HashMap::new(),
             timer_node: None,
             handshake_seen: Shape::default(),
+            pattern,
             failure: None,
             buf: vec![0u8; 70_000],
         })
@@ -552,7 +616,7 @@ impl<'a> World<'a> {
             Toward::Client
         };
         let actions = match self.hooks.get_mut(&client) {
-            Some(h) if !h.is_empty() => h.on_delivery(toward, &bytes),
+            Some(h) if !h.is_empty() => h.on_delivery(toward, &bytes, self.spec.seed),
             _ => Vec::new(),
         };
         self.fault_actions(client, actions);
@@ -604,7 +668,14 @@ impl<'a> World<'a> {
                     self.queue
                         .push(self.now + APP_RTO_MS, Pending::AppTimer { client, generation });
                 }
-                AppAction::Fail { kind, message } => self.fail(kind, message),
+                AppAction::Fail { kind, message } => {
+                    if self.pattern.is_some() && kind == FailureKind::Connection {
+                        // A pattern's verdict decides; the application only notes it.
+                        self.trace.log(self.now, || format!("note: {message}"));
+                    } else {
+                        self.fail(kind, message);
+                    }
+                }
             }
         }
     }
@@ -635,8 +706,66 @@ impl<'a> World<'a> {
         }
     }
 
+    /// Pattern-run bookkeeping for an event of the implementation under test; `false` when
+    /// the event broke the pattern's rules (the run has failed).
+    fn pattern_event(&mut self, node: NodeId, ev: &AppEvent) -> bool {
+        let Some(pr) = self.pattern.as_mut() else {
+            return true;
+        };
+        if node != pr.under_test {
+            return true;
+        }
+        let name = pr.pattern.name;
+        // What the hostile peer sent as legitimate data may be delivered; the oracle must
+        // know it before judging a delivery.
+        let (legit, forbidden) = {
+            let mut sh = pr.handle.borrow_mut();
+            let legit = std::mem::take(&mut sh.session.legit_unreported);
+            (legit, sh.session.forbidden.clone())
+        };
+        let (from, to) = (pr.hostile, pr.under_test);
+        let mut problem = None;
+        match ev {
+            AppEvent::Connected(_) => {
+                pr.observed.connected += 1;
+                if matches!(pr.pattern.expect, scenarios::patterns::Expect::Refuse(_)) {
+                    problem = Some(format!(
+                        "pattern {name}: the implementation under test completed the handshake"
+                    ));
+                } else if pr.observed.connected > 1 {
+                    problem = Some(format!(
+                        "pattern {name}: a second handshake completed on the same connection"
+                    ));
+                }
+            }
+            AppEvent::Data(d) if forbidden.contains(d) => {
+                problem = Some(format!(
+                    "pattern {name}: delivered data the scenario forbids: {}",
+                    printable(d)
+                ));
+            }
+            AppEvent::Closed(CloseKind::Error(e)) => {
+                pr.observed.error_close.get_or_insert_with(|| e.clone());
+            }
+            _ => {}
+        }
+        for d in legit {
+            self.oracle.on_app_send(from, to, d);
+        }
+        match problem {
+            Some(p) => {
+                self.fail(FailureKind::Violation, p);
+                false
+            }
+            None => true,
+        }
+    }
+
     fn on_event(&mut self, node: NodeId, peer: NodeId, ev: AppEvent) {
         let now = self.now;
+        if !self.pattern_event(node, &ev) {
+            return;
+        }
         if node == SERVER {
             let client = peer;
             match ev {
@@ -735,7 +864,12 @@ impl<'a> World<'a> {
         }
         self.pump();
         let mut steps = 0u64;
-        while self.failure.is_none() && !self.workload.done() {
+        // A pattern run ends with its script (and settling time), not with the application:
+        // the last alert may still be on its way when the client's application gives up.
+        while self.failure.is_none()
+            && !(self.pattern.is_none() && self.workload.done())
+            && !self.pattern_done()
+        {
             steps += 1;
             if steps > STEP_BUDGET {
                 self.fail(FailureKind::Livelock, format!("no end after {STEP_BUDGET} steps"));
@@ -750,6 +884,7 @@ impl<'a> World<'a> {
                 .min();
             let queue_next = self.queue.next_time();
             let next = match (queue_next, node_next) {
+                (None, None) if self.pattern.is_some() => break,
                 (None, None) => {
                     self.fail(
                         FailureKind::Stall,
@@ -762,6 +897,14 @@ impl<'a> World<'a> {
                 (None, Some((t, _))) => t,
             };
             let next = next.max(self.now);
+            if let Some(end) = self.pattern_end() {
+                // A pattern run ends when its script has had its answers; what the
+                // implementation does long after (idle timers) is not part of the verdict.
+                if next > end.min(limit) {
+                    self.now = end.min(limit).max(self.now);
+                    break;
+                }
+            }
             if next > limit {
                 self.now = limit;
                 self.fail(
@@ -800,6 +943,7 @@ impl<'a> World<'a> {
             }
         }
         self.report.end_ms = self.now;
+        self.judge_pattern();
         self.report.closes = self.workload.closes();
         self.report.rejected = self.workload.rejected();
         self.report.handshake_messages = self.handshake_seen.message_names();
@@ -824,6 +968,49 @@ impl<'a> World<'a> {
             };
             self.trace
                 .log(self.now, || format!("records dropped by the endpoints: {d}"));
+        }
+    }
+}
+
+impl World<'_> {
+    fn pattern_done(&self) -> bool {
+        self.pattern_end().is_some_and(|end| self.now >= end)
+    }
+
+    /// When a pattern run ends (ms since the start), once its script has finished; a run
+    /// without a pattern has no such end. Until the script finishes, the time limit applies.
+    fn pattern_end(&self) -> Option<u64> {
+        let pr = self.pattern.as_ref()?;
+        let sh = pr.handle.borrow();
+        match sh.finished_at {
+            Some(t) => Some(t.saturating_sub(ORIGIN_MS) + PATTERN_SETTLE_MS),
+            None => Some(self.spec.time_limit_ms),
+        }
+    }
+
+    fn judge_pattern(&mut self) {
+        let Some(pr) = self.pattern.as_mut() else {
+            return;
+        };
+        let sh = pr.handle.borrow();
+        pr.observed.stuck = sh.stuck;
+        let seen = scenarios::seen_summary(&sh.session);
+        let verdict = scenarios::judge(pr.pattern, &sh.session, &pr.observed);
+        let name = pr.pattern.name;
+        drop(sh);
+        self.trace.log(self.now, || {
+            format!("pattern {name}: the hostile peer received: {seen}")
+        });
+        match verdict {
+            Ok(how) => {
+                self.trace.log(self.now, || format!("pattern {name}: {how}"));
+                self.report.pattern_outcome = Some(how);
+            }
+            Err(why) => {
+                if self.failure.is_none() {
+                    self.fail(FailureKind::Expectation, format!("pattern {name}: {why}"));
+                }
+            }
         }
     }
 }

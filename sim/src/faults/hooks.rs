@@ -65,6 +65,8 @@ pub struct Hooks {
     first_client_datagram: Option<Vec<u8>>,
     injected_after_connect: bool,
     repeated_final_flight: bool,
+    /// Which sides already got their forged next-epoch records.
+    next_epoch_injected: [bool; 2],
     tampered: bool,
 }
 
@@ -160,8 +162,36 @@ impl Hooks {
     }
 
     /// A datagram is being delivered to one side.
-    pub fn on_delivery(&mut self, toward: Toward, bytes: &[u8]) -> Vec<Action> {
+    pub fn on_delivery(&mut self, toward: Toward, bytes: &[u8], seed: u64) -> Vec<Action> {
         let mut out = Vec::new();
+        if self.has(&Fault::InjectNextEpochEarly) {
+            // The server's flight ends with ServerHelloDone (14): the server now waits for
+            // the client's ChangeCipherSpec and Finished. The client's flight carries
+            // ClientKeyExchange (16): the client now waits for the server's.
+            let shape = classify::shape(bytes);
+            let (target, slot) = match toward {
+                Toward::Client if shape.has_message(14) => (Some(Toward::Server), 0),
+                Toward::Server if shape.has_message(16) => (Some(Toward::Client), 1),
+                _ => (None, 0),
+            };
+            if let Some(t) = target {
+                if !self.next_epoch_injected[slot] {
+                    self.next_epoch_injected[slot] = true;
+                    // 96 bytes: long enough for every suite's nonce or IV, MAC or tag and a
+                    // padding block, so only authentication can reject it.
+                    let mut garbage = vec![0u8; 96];
+                    SimRng::new(seed, "attacker next epoch").fill(&mut garbage);
+                    for (ct, seq) in [(22u8, 0u64), (23, 1)] {
+                        out.push(inject(
+                            t,
+                            classify::build_record(ct, 1, seq, &garbage),
+                            true,
+                            "forged next-epoch record",
+                        ));
+                    }
+                }
+            }
+        }
         if toward == Toward::Client && !self.repeated_final_flight && self.has(&Fault::RepeatFinalFlight) {
             let recs = classify::records(bytes);
             let final_flight = recs.iter().any(|r| r.name() == "ChangeCipherSpec")

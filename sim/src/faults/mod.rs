@@ -118,6 +118,11 @@ pub enum Fault {
     /// the same datagrams arrive again a little later (`repeat-final-flight`): a
     /// retransmitted final flight is not a new handshake and must not break the connection.
     RepeatFinalFlight,
+    /// Forged records of the next epoch (garbage bodies) reach each side while it waits for
+    /// its peer's ChangeCipherSpec and Finished (`inject-next-epoch-early`): they fail to
+    /// authenticate and must be discarded like any invalid record (RFC 6347 4.1.2.7), not
+    /// end the handshake.
+    InjectNextEpochEarly,
 }
 
 /// Messages [`Fault::Tamper`] may target: the ones every handshake transcript covers, and
@@ -235,6 +240,7 @@ impl FromStr for Fault {
             "inject-early-ccs" => Fault::InjectEarlyCcs,
             "inject-early-high-epoch" => Fault::InjectEarlyHighEpoch,
             "repeat-final-flight" => Fault::RepeatFinalFlight,
+            "inject-next-epoch-early" => Fault::InjectNextEpochEarly,
             _ => return Err(format!("unknown scenario or fault {s:?} (see --list-scenarios)")),
         };
         Ok(fault)
@@ -265,6 +271,7 @@ impl fmt::Display for Fault {
             Fault::InjectEarlyCcs => f.write_str("inject-early-ccs"),
             Fault::InjectEarlyHighEpoch => f.write_str("inject-early-high-epoch"),
             Fault::RepeatFinalFlight => f.write_str("repeat-final-flight"),
+            Fault::InjectNextEpochEarly => f.write_str("inject-next-epoch-early"),
         }
     }
 }
@@ -294,6 +301,7 @@ mod tests {
             "inject-early-ccs",
             "inject-early-high-epoch",
             "repeat-final-flight",
+            "inject-next-epoch-early",
         ] {
             let f: Fault = s.parse().unwrap();
             assert_eq!(f.to_string(), s);
