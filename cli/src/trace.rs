@@ -4,7 +4,8 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 
-use dtls::record::{HEADER_LEN, Header, RecordLayer};
+use dtls::record::{HEADER_LEN, RecordLayer};
+use dtls::wire::RecordHeader;
 use dtls::wire::{AlertDescription, AlertLevel, ContentType, split_handshake};
 use dtls_tokio::DatagramSocket;
 
@@ -77,7 +78,7 @@ pub fn describe(datagram: &[u8], hex: bool) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = datagram;
     while !rest.is_empty() {
-        let (Some(len), Some(h)) = (RecordLayer::record_len(rest), Header::read(rest)) else {
+        let (Some(len), Some(h)) = (RecordLayer::record_len(rest), RecordHeader::peek(rest)) else {
             out.push(format!("{} bytes that are not a DTLS record", rest.len()));
             break;
         };
@@ -87,7 +88,7 @@ pub fn describe(datagram: &[u8], hex: bool) -> Vec<String> {
             "{} (epoch {}, seq {}, {} bytes)",
             what(&h, body),
             h.epoch,
-            h.sequence,
+            h.sequence_number,
             h.length
         ));
         if hex {
@@ -100,8 +101,8 @@ pub fn describe(datagram: &[u8], hex: bool) -> Vec<String> {
     out
 }
 
-fn what(h: &Header, body: &[u8]) -> String {
-    let ct = ContentType(h.content_type);
+fn what(h: &RecordHeader, body: &[u8]) -> String {
+    let ct = h.content_type;
     let name = ct.name().unwrap_or("unknown content type");
     if h.epoch != 0 {
         return format!("{name} (encrypted)");

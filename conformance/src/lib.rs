@@ -6,8 +6,11 @@
 //! - [`peer`]: starts a command-line peer (`openssl s_server`, `gnutls-cli`, ...) with piped
 //!   stdin/stdout, kills it on drop, and waits for it to bind its UDP port;
 //! - [`fixtures`]: the test certificate, key and PSK shared with the engine's own tests;
+//! - [`catalogue`]: the RFC requirement catalogue (`conformance/catalogue/*.toml`), its
+//!   rules, the test finder and the coverage table of `conformance/README.md`;
 //! - [`OsRng`]: the engine's [`SecureRandom`] backed by the operating system.
 
+pub mod catalogue;
 pub mod fixtures;
 pub mod peer;
 pub mod udp;

@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 use crate::crypto::{CryptoProvider, SigningKey};
 use crate::error::Error;
 use crate::suite;
+use crate::time::Duration;
 use crate::wire::CipherSuite;
 
 pub use crate::handshake::limits::Limits;
@@ -144,6 +145,14 @@ pub struct CommonConfig {
     pub require_extended_master_secret: bool,
     /// Bounds on every buffer and table, and the timers.
     pub limits: Limits,
+    /// Smallest path MTU the flight back-off goes down to (RFC 6347 4.1.1.1; see
+    /// `Limits::pmtu_backoff_after`). Default 256; a value above `mtu` means no back-off.
+    pub min_mtu: usize,
+    /// Pack several handshake messages into one record (RFC 6347 4.2.3 allows it; it saves
+    /// a record header, nonce and tag per message). Off by default: constrained stacks such as
+    /// tinydtls accept only one handshake message per record, and OpenSSL, Mbed TLS and GnuTLS
+    /// send one per record too; records still share datagrams either way.
+    pub compact: bool,
 }
 
 impl CommonConfig {
@@ -156,6 +165,8 @@ impl CommonConfig {
             mtu: 1200,
             require_extended_master_secret: true,
             limits: Limits::default(),
+            min_mtu: DEFAULT_MIN_MTU,
+            compact: false,
         }
     }
 
@@ -171,6 +182,11 @@ impl CommonConfig {
         if self.mtu < MIN_MTU || self.mtu > MAX_MTU {
             return Err(Error::Config("MTU must be between 128 and 65507 bytes"));
         }
+        if self.min_mtu < MIN_MTU {
+            // A floor above the MTU is not an error: the MTU is then the floor.
+            return Err(Error::Config("min_mtu must be at least 128 bytes"));
+        }
+        self.limits.validate().map_err(|e| Error::Config(e.what))?;
         Ok(())
     }
 }
@@ -180,6 +196,8 @@ impl CommonConfig {
 pub const MIN_MTU: usize = 128;
 /// Largest UDP payload over IPv4.
 pub const MAX_MTU: usize = 65507;
+/// Default floor of the path-MTU back-off.
+pub const DEFAULT_MIN_MTU: usize = 256;
 
 /// Client configuration.
 #[derive(Debug, Clone)]
@@ -249,6 +267,11 @@ pub struct ServerConfig {
     /// On by default: without it a spoofed ClientHello makes the server do work and answer
     /// with a large flight (amplification).
     pub cookies: bool,
+    /// How often the engine replaces the cookie secret on its own timer (default 60 s). A
+    /// cookie stays valid across exactly one rotation, so for between one and two periods:
+    /// long enough for a client to answer a HelloVerifyRequest over a lossy path, short
+    /// enough that a captured cookie is soon useless (RFC 6347 4.2.1).
+    pub cookie_rotation: Duration,
 }
 
 impl ServerConfig {
@@ -260,6 +283,7 @@ impl ServerConfig {
             psk_hint: None,
             certificate: None,
             cookies: true,
+            cookie_rotation: Duration::from_secs(60),
         }
     }
 
@@ -276,6 +300,9 @@ impl ServerConfig {
 
     pub(crate) fn validate(&self) -> Result<(), Error> {
         self.common.validate()?;
+        if self.cookies && self.cookie_rotation == Duration::ZERO {
+            return Err(Error::Config("cookie_rotation must be positive"));
+        }
         if let Some(hint) = &self.psk_hint {
             if hint.len() > MAX_PSK_IDENTITY_LEN {
                 return Err(Error::Config("PSK identity hint longer than 128 bytes"));

@@ -6,7 +6,7 @@ use core::fmt;
 
 use crate::codec::{DecodeError, EncodeError};
 use crate::crypto::CryptoError;
-use crate::wire::AlertDescription;
+use crate::wire::{AlertDescription, HandshakeType};
 
 /// A fatal error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,12 +39,25 @@ pub enum Error {
         /// What was wrong.
         reason: &'static str,
     },
+    /// A handshake message arrived that the handshake's current state does not accept
+    /// (RFC 5246 7.3: messages must come in the order the protocol defines); the alert is
+    /// unexpected_message.
+    UnexpectedMessage {
+        /// The state the handshake was in (e.g. `"ExpectServerHelloDone"`).
+        state: &'static str,
+        /// The message types that state accepts.
+        expected: &'static [HandshakeType],
+        /// The message type that arrived.
+        received: HandshakeType,
+    },
     /// The peer sent a fatal alert.
     PeerAlert(AlertDescription),
     /// The certificate verifier did not trust the peer's chain.
     CertificateRejected,
     /// The peer did not answer within the retransmission budget (RFC 6347 4.2.4).
     HandshakeTimeout,
+    /// No authenticated record arrived within `Limits::idle_timeout`.
+    IdleTimeout,
     /// The connection is closed; nothing more can be sent or received.
     Closed,
     /// The handshake has not completed yet.
@@ -65,6 +78,7 @@ impl Error {
             Error::Crypto(CryptoError::BadSignature) => AlertDescription::DECRYPT_ERROR,
             Error::Crypto(CryptoError::InvalidKey) => AlertDescription::ILLEGAL_PARAMETER,
             Error::Protocol { alert, .. } => *alert,
+            Error::UnexpectedMessage { .. } => AlertDescription::UNEXPECTED_MESSAGE,
             Error::CertificateRejected => AlertDescription::BAD_CERTIFICATE,
             Error::Encode(_)
             | Error::Crypto(_)
@@ -75,6 +89,7 @@ impl Error {
             | Error::Config(_) => AlertDescription::INTERNAL_ERROR,
             Error::PeerAlert(_)
             | Error::HandshakeTimeout
+            | Error::IdleTimeout
             | Error::Closed
             | Error::NotConnected
             | Error::MessageTooLarge { .. } => return None,
@@ -116,9 +131,27 @@ impl fmt::Display for Error {
             Error::NoKeysForEpoch => f.write_str("no keys installed for that epoch"),
             Error::Config(why) => write!(f, "invalid configuration: {why}"),
             Error::Protocol { alert, reason } => write!(f, "protocol violation ({alert}): {reason}"),
+            Error::UnexpectedMessage {
+                state,
+                expected,
+                received,
+            } => {
+                write!(
+                    f,
+                    "unexpected handshake message {received} in state {state} (expected "
+                )?;
+                for (i, t) in expected.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" or ")?;
+                    }
+                    write!(f, "{t}")?;
+                }
+                f.write_str(")")
+            }
             Error::PeerAlert(alert) => write!(f, "peer sent alert {alert}"),
             Error::CertificateRejected => f.write_str("peer certificate not trusted"),
             Error::HandshakeTimeout => f.write_str("handshake timed out: peer did not answer"),
+            Error::IdleTimeout => f.write_str("idle timeout: no authenticated record from the peer"),
             Error::Closed => f.write_str("connection closed"),
             Error::NotConnected => f.write_str("handshake not complete"),
             Error::MessageTooLarge { max } => write!(

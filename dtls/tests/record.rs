@@ -13,15 +13,62 @@ use dtls::crypto::cbc::CbcBlockCipher;
 use dtls::crypto::rustcrypto::{AesCbc, HmacKey};
 use dtls::crypto::{BulkCipher, HashAlgorithm, MAX_HASH_LEN, SecureRandom};
 use dtls::record::{
-    DTLS_1_0, DTLS_1_2, Discard, HEADER_LEN, Header, MAX_FRAGMENT_LEN, MAX_PLAINTEXT_LEN, MAX_SEQUENCE,
-    RecordLayer, RecordStats, WINDOW_SIZE,
+    Discard, HEADER_LEN, MAX_FRAGMENT_LEN, MAX_PLAINTEXT_LEN, MAX_SEQUENCE, RecordLayer, RecordStats,
+    WINDOW_SIZE,
 };
+use dtls::wire::{ContentType, ProtocolVersion, RecordHeader};
 
 use common::TestRng;
 use record_support::{CountingCipher, SUITES, Suite, aead_suites, cbc_suites, payload};
 
 const APPLICATION_DATA: u8 = 23;
 const HANDSHAKE: u8 = 22;
+const DTLS_1_2: u16 = ProtocolVersion::DTLS1_2.0;
+const DTLS_1_0: u16 = ProtocolVersion::DTLS1_0.0;
+
+/// The record header as raw integers, for tests that forge and rewrite headers; converts to
+/// and from the engine's `wire::RecordHeader`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Header {
+    content_type: u8,
+    version: u16,
+    epoch: u16,
+    sequence: u64,
+    length: u16,
+}
+
+impl From<RecordHeader> for Header {
+    fn from(h: RecordHeader) -> Self {
+        Header {
+            content_type: h.content_type.0,
+            version: h.version.0,
+            epoch: h.epoch,
+            sequence: h.sequence_number,
+            length: h.length,
+        }
+    }
+}
+
+impl Header {
+    fn full_sequence(&self) -> u64 {
+        (u64::from(self.epoch) << 48) | self.sequence
+    }
+
+    fn read(bytes: &[u8]) -> Option<Header> {
+        RecordHeader::peek(bytes).map(Header::from)
+    }
+
+    fn write(&self, out: &mut [u8]) -> Result<(), dtls::codec::EncodeError> {
+        RecordHeader {
+            content_type: ContentType(self.content_type),
+            version: ProtocolVersion(self.version),
+            epoch: self.epoch,
+            sequence_number: self.sequence,
+            length: self.length,
+        }
+        .write_into(out)
+    }
+}
 
 const SIZES: [usize; 7] = [0, 1, 15, 16, 17, 1400, MAX_PLAINTEXT_LEN];
 
@@ -39,7 +86,7 @@ fn seal(layer: &mut RecordLayer, epoch: u16, content_type: u8, data: &[u8], rng:
 fn open(layer: &mut RecordLayer, record: &[u8]) -> Result<(Header, Vec<u8>), Discard> {
     let mut copy = record.to_vec();
     let opened = layer.open(&mut copy)?;
-    Ok((opened.header, copy[opened.plaintext].to_vec()))
+    Ok((Header::from(opened.header), copy[opened.plaintext].to_vec()))
 }
 
 fn header(record: &[u8]) -> Header {

@@ -42,8 +42,12 @@ fn describe_handshake(out: &mut String, ty: HandshakeType, body: &[u8], whole: b
     }
 }
 
-fn transcript(suite: CipherSuite, mtu: usize) -> String {
-    let mut pair = Pair::new(client_config(suite, mtu), server_config(true, mtu), 2024);
+fn transcript(suite: CipherSuite, mtu: usize, compact: bool) -> String {
+    let mut client = client_config(suite, mtu);
+    let mut server = server_config(true, mtu);
+    client.common.compact = compact;
+    server.common.compact = compact;
+    let mut pair = Pair::new(client, server, 2024);
     pair.handshake();
     pair.client.send(b"hello").unwrap();
     pair.step(&mut |_, _, _| false);
@@ -93,17 +97,32 @@ fn transcript(suite: CipherSuite, mtu: usize) -> String {
 }
 
 fn snapshot(name: &str, suite: CipherSuite, mtu: usize) {
+    snapshot_with(name, suite, mtu, false);
+}
+
+fn snapshot_with(name: &str, suite: CipherSuite, mtu: usize, compact: bool) {
     insta::with_settings!({
         snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/../snapshots/transcripts"),
         prepend_module_to_snapshot => false,
     }, {
-        insta::assert_snapshot!(name, transcript(suite, mtu));
+        insta::assert_snapshot!(name, transcript(suite, mtu, compact));
     });
 }
 
 #[test]
 fn psk_aes_128_ccm_8() {
     snapshot("psk_aes_128_ccm_8", CipherSuite::TLS_PSK_WITH_AES_128_CCM_8, 1200);
+}
+
+/// The opt-in `compact` packing: several handshake messages share a record (RFC 6347 4.2.3).
+#[test]
+fn psk_aes_128_ccm_8_compact() {
+    snapshot_with(
+        "psk_aes_128_ccm_8_compact",
+        CipherSuite::TLS_PSK_WITH_AES_128_CCM_8,
+        1200,
+        true,
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::suite::SuiteParams;
 use crate::wire::{AlertDescription, Finished};
 
-use super::core::Core;
+use super::connection::Core;
 
 /// The ECDHE premaster secret: the shared x-coordinate with the peer's public point (RFC 8422
 /// 5.10). An invalid point is the peer's fault: illegal_parameter.
@@ -27,6 +27,14 @@ pub(crate) fn ecdhe_premaster(
         .agree(peer_public, &mut shared[..])
         .map_err(|_| Error::protocol(AlertDescription::ILLEGAL_PARAMETER, what))?;
     Ok(Zeroizing::new(shared.get(..n).unwrap_or(&[]).to_vec()))
+}
+
+/// Proof that the peer's Finished verified over the transcript: only
+/// [`Secrets::check_finished`] makes one, and both roles' connected states require it, so a
+/// handshake cannot complete without the check.
+#[derive(Debug)]
+pub(crate) struct FinishedVerified {
+    _private: (),
 }
 
 /// The negotiated secrets of one handshake.
@@ -60,7 +68,7 @@ impl Secrets {
         server_random: &[u8; 32],
         extended_master_secret: bool,
     ) -> Result<(Secrets, EpochCiphers), Error> {
-        let provider = core.provider.as_ref();
+        let provider = core.provider().as_ref();
         let (hash, n) = core.transcript_hash(params.prf_hash)?;
         let session_hash = extended_master_secret.then(|| hash.get(..n).unwrap_or(&[]));
         let secrets = Secrets::derive(
@@ -78,7 +86,7 @@ impl Secrets {
     /// The body of our Finished over the transcript so far.
     pub(crate) fn finished_body(&self, core: &Core, client: bool) -> Result<Vec<u8>, Error> {
         let (hash, n) = core.transcript_hash(self.params.prf_hash)?;
-        let verify_data = self.verify_data(core.provider.as_ref(), client, hash.get(..n).unwrap_or(&[]))?;
+        let verify_data = self.verify_data(core.provider().as_ref(), client, hash.get(..n).unwrap_or(&[]))?;
         Ok(Finished {
             verify_data: verify_data.to_vec(),
         }
@@ -86,16 +94,26 @@ impl Secrets {
     }
 
     /// Checks the peer's Finished against the transcript so far, in constant time
-    /// (RFC 5246 7.4.9); a mismatch is decrypt_error.
-    pub(crate) fn check_finished(&self, core: &Core, from_client: bool, body: &[u8]) -> Result<(), Error> {
+    /// (RFC 5246 7.4.9); a mismatch is decrypt_error. The proof it returns is what the
+    /// connected state requires.
+    pub(crate) fn check_finished(
+        &self,
+        core: &Core,
+        from_client: bool,
+        body: &[u8],
+    ) -> Result<FinishedVerified, Error> {
         let (hash, n) = core.transcript_hash(self.params.prf_hash)?;
-        let expected = self.verify_data(core.provider.as_ref(), from_client, hash.get(..n).unwrap_or(&[]))?;
+        let expected = self.verify_data(
+            core.provider().as_ref(),
+            from_client,
+            hash.get(..n).unwrap_or(&[]),
+        )?;
         let finished = Finished::parse(body)?;
         if bool::from(subtle::ConstantTimeEq::ct_eq(
             &expected[..],
             &finished.verify_data[..],
         )) {
-            Ok(())
+            Ok(FinishedVerified { _private: () })
         } else {
             Err(Error::protocol(
                 AlertDescription::DECRYPT_ERROR,

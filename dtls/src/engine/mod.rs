@@ -1,16 +1,17 @@
-//! The connection engine: client and server handshakes over the shared [`core::Core`], and
-//! the public sans-IO types ([`Client`], [`Server`], [`Event`]).
+//! The connection engine: client and server handshakes (typed states per role) over the
+//! shared per-connection core (records, flights, timers, lifecycle), and the public sans-IO
+//! types ([`Client`], [`Server`], [`Event`]).
 
 mod client;
-mod core;
-mod driver;
+mod connection;
 mod keys;
 mod server;
 
 use alloc::vec::Vec;
 
 pub use client::Client;
-pub use server::Server;
+pub use connection::LifecycleStats;
+pub use server::{Server, ServerStats};
 
 use crate::error::Error;
 use crate::wire::CipherSuite;

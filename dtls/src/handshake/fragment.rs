@@ -22,17 +22,11 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::ops::Range;
 
-/// The handshake content type (RFC 5246 6.2.1).
-pub const CONTENT_TYPE_HANDSHAKE: u8 = 22;
+use crate::record::MAX_PLAINTEXT_LEN;
+use crate::wire::{ContentType, HandshakeHeader, HandshakeType};
 
 /// Bytes of a DTLS handshake header (RFC 6347 4.2.2).
-pub const HANDSHAKE_HEADER_LEN: usize = 12;
-
-/// Bytes of a DTLS record header (RFC 6347 4.1).
-pub const RECORD_HEADER_LEN: usize = 13;
-
-/// Largest record plaintext (RFC 5246 6.2.1: 2^14).
-pub const MAX_PLAINTEXT_LEN: usize = 1 << 14;
+const HANDSHAKE_HEADER_LEN: usize = HandshakeHeader::LEN;
 
 /// One thing a flight sends, with the epoch it is sent in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +46,7 @@ pub enum ItemContent {
     /// A complete handshake message whose body is `length` bytes.
     Handshake {
         /// The handshake message type.
-        msg_type: u8,
+        msg_type: HandshakeType,
         /// Its sequence number.
         message_seq: u16,
         /// Length of its body.
@@ -61,36 +55,10 @@ pub enum ItemContent {
     /// A payload sent whole in one record of its own (ChangeCipherSpec, an alert).
     Unfragmented {
         /// The record content type.
-        content_type: u8,
+        content_type: ContentType,
         /// Payload length.
         length: usize,
     },
-}
-
-/// The header of one handshake fragment (RFC 6347 4.2.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FragmentHeader {
-    /// The handshake message type.
-    pub msg_type: u8,
-    /// Length of the whole message body.
-    pub length: u32,
-    /// The message's sequence number.
-    pub message_seq: u16,
-    /// Where this fragment starts in the body.
-    pub fragment_offset: u32,
-    /// How many body bytes this fragment carries.
-    pub fragment_length: u32,
-}
-
-impl FragmentHeader {
-    /// The header's 12 wire bytes (24-bit fields keep their low three bytes).
-    pub fn to_bytes(&self) -> [u8; HANDSHAKE_HEADER_LEN] {
-        let [_, l0, l1, l2] = self.length.to_be_bytes();
-        let [s0, s1] = self.message_seq.to_be_bytes();
-        let [_, o0, o1, o2] = self.fragment_offset.to_be_bytes();
-        let [_, f0, f1, f2] = self.fragment_length.to_be_bytes();
-        [self.msg_type, l0, l1, l2, s0, s1, o0, o1, o2, f0, f1, f2]
-    }
 }
 
 /// One record of a planned datagram.
@@ -101,9 +69,9 @@ pub struct RecordPlan {
     /// The epoch to seal it in.
     pub epoch: u16,
     /// The record content type.
-    pub content_type: u8,
+    pub content_type: ContentType,
     /// For handshake records, the fragment header to write before the body bytes.
-    pub fragment: Option<FragmentHeader>,
+    pub fragment: Option<HandshakeHeader>,
     /// The bytes of the item's body (or unfragmented payload) this record carries.
     pub range: Range<usize>,
     /// Largest size of the sealed record on the wire (plaintext plus the epoch's overhead).
@@ -244,11 +212,11 @@ fn plan_message(
     p: &mut Packer,
     index: usize,
     item: &FlightItem,
-    msg_type: u8,
+    msg_type: HandshakeType,
     message_seq: u16,
     length: u32,
 ) -> Result<(), PlanError> {
-    if length > 0x00FF_FFFF {
+    if length > HandshakeHeader::MAX_U24 {
         return Err(PlanError::MessageTooLong { item: index });
     }
     let total = usize::try_from(length).map_err(|_| PlanError::MessageTooLong { item: index })?;
@@ -281,7 +249,7 @@ fn plan_message(
             // Only reachable for an empty message in a full datagram.
             p.new_datagram();
         }
-        let header = FragmentHeader {
+        let header = HandshakeHeader {
             msg_type,
             length,
             message_seq,
@@ -291,7 +259,7 @@ fn plan_message(
         p.push(RecordPlan {
             item: index,
             epoch: item.epoch,
-            content_type: CONTENT_TYPE_HANDSHAKE,
+            content_type: ContentType::HANDSHAKE,
             fragment: Some(header),
             range: offset..offset + take,
             max_wire_len: per_record + take,
@@ -310,7 +278,8 @@ mod tests {
     use alloc::vec;
     use proptest::prelude::*;
 
-    const CCS: u8 = 20;
+    const CCS: ContentType = ContentType::CHANGE_CIPHER_SPEC;
+    const RECORD_HEADER_LEN: usize = crate::wire::RecordHeader::LEN;
     /// AES-128-CCM-8: 8-byte explicit nonce and 8-byte tag.
     const CCM8_OVERHEAD: usize = RECORD_HEADER_LEN + 8 + 8;
 
@@ -319,7 +288,7 @@ mod tests {
             epoch,
             record_overhead: overhead,
             content: ItemContent::Handshake {
-                msg_type,
+                msg_type: HandshakeType(msg_type),
                 message_seq: seq,
                 length,
             },
@@ -369,7 +338,7 @@ mod tests {
                         length,
                     } => {
                         let h = r.fragment.unwrap();
-                        assert_eq!(r.content_type, CONTENT_TYPE_HANDSHAKE);
+                        assert_eq!(r.content_type, ContentType::HANDSHAKE);
                         assert_eq!(
                             (h.msg_type, h.message_seq, h.length),
                             (msg_type, message_seq, length)
@@ -538,18 +507,6 @@ mod tests {
         assert_eq!(plan.len(), 2);
     }
 
-    #[test]
-    fn fragment_header_bytes() {
-        let h = FragmentHeader {
-            msg_type: 11,
-            length: 0x01_0203,
-            message_seq: 0x0405,
-            fragment_offset: 0x06_0708,
-            fragment_length: 0x09_0A0B,
-        };
-        assert_eq!(h.to_bytes(), [11, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-    }
-
     fn arb_item() -> impl Strategy<Value = FlightItem> {
         let overhead = prop_oneof![Just(13usize), Just(CCM8_OVERHEAD), Just(13 + 16 + 16 + 32)];
         (0u16..2, overhead, any::<bool>(), 0u32..5000, any::<u8>()).prop_map(
@@ -558,13 +515,13 @@ mod tests {
                 record_overhead: o,
                 content: if handshake {
                     ItemContent::Handshake {
-                        msg_type: t,
+                        msg_type: HandshakeType(t),
                         message_seq: u16::from(t),
                         length: len,
                     }
                 } else {
                     ItemContent::Unfragmented {
-                        content_type: t,
+                        content_type: ContentType(t),
                         length: (len % 40) as usize,
                     }
                 },

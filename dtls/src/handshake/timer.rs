@@ -2,8 +2,8 @@
 //!
 //! A flight is sent, the timer armed; at each expiry the flight is re-sent and the timeout
 //! doubles, up to `retransmit_max`; after `max_retransmissions` re-sends the next expiry gives
-//! up. With the default [`Limits`] the transmissions happen at 0, 1, 3, 7, 15, 31, 63 and 123 s
-//! and the timer gives up at 183 s.
+//! up. With the default [`Limits`] the transmissions happen at 0, 1, 3, 7, 15, 31, 63, 123,
+//! 183, 243, 303, 363 and 423 s and the timer gives up at 483 s.
 //!
 //! Timer value across flights (RFC 6347 4.2.4.1: "Implementations SHOULD retain the current
 //! timer value until a transmission without loss occurs, at which time the value may be reset
@@ -164,8 +164,8 @@ mod tests {
     #[test]
     fn default_schedule_is_exact() {
         let (sent, give_up) = schedule(&Limits::DEFAULT);
-        assert_eq!(sent, [0, 1, 3, 7, 15, 31, 63, 123]);
-        assert_eq!(give_up, 183);
+        assert_eq!(sent, [0, 1, 3, 7, 15, 31, 63, 123, 183, 243, 303, 363, 423]);
+        assert_eq!(give_up, 483);
         assert_eq!(
             Duration::from_secs(give_up),
             Limits::DEFAULT.retransmit_give_up_after()

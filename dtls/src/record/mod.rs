@@ -14,9 +14,10 @@ pub use replay::{ReplayCheck, ReplayWindow, WINDOW_SIZE};
 
 use crate::crypto::{ExplicitNonce, RecordAad, RecordCipher, SecureRandom};
 use crate::error::Error;
+use crate::wire::{ContentType, ProtocolVersion, RecordHeader};
 
 /// Length of the DTLS record header: type(1) version(2) epoch(2) sequence_number(6) length(2).
-pub const HEADER_LEN: usize = 13;
+pub const HEADER_LEN: usize = RecordHeader::LEN;
 
 /// Largest plaintext a record may carry (RFC 5246 6.2.1: 2^14).
 pub const MAX_PLAINTEXT_LEN: usize = 1 << 14;
@@ -25,13 +26,7 @@ pub const MAX_PLAINTEXT_LEN: usize = 1 << 14;
 pub const MAX_FRAGMENT_LEN: usize = MAX_PLAINTEXT_LEN + 2048;
 
 /// Largest 48-bit sequence number (RFC 6347 4.1).
-pub const MAX_SEQUENCE: u64 = (1 << 48) - 1;
-
-/// The DTLS 1.2 version on the wire.
-pub const DTLS_1_2: u16 = 0xFEFD;
-/// The DTLS 1.0 version on the wire: RFC 6347 4.1 lets an epoch-0 ClientHello carry it in the
-/// record header for compatibility.
-pub const DTLS_1_0: u16 = 0xFEFF;
+pub const MAX_SEQUENCE: u64 = RecordHeader::MAX_SEQUENCE_NUMBER;
 
 /// Why a record was dropped. Invalid records are never errors: RFC 6347 4.1.2.7 says they
 /// SHOULD be silently discarded, so one forged datagram cannot tear down a connection.
@@ -118,54 +113,6 @@ impl RecordStats {
     }
 }
 
-/// A record header as found at the front of a record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Header {
-    /// Content type byte.
-    pub content_type: u8,
-    /// Version on the wire.
-    pub version: u16,
-    /// Epoch.
-    pub epoch: u16,
-    /// 48-bit sequence number.
-    pub sequence: u64,
-    /// Fragment length.
-    pub length: u16,
-}
-
-impl Header {
-    /// Reads a header from the first 13 bytes of `bytes`.
-    pub fn read(bytes: &[u8]) -> Option<Header> {
-        let h: &[u8; HEADER_LEN] = bytes.get(..HEADER_LEN)?.try_into().ok()?;
-        let [ct, v0, v1, e0, e1, s0, s1, s2, s3, s4, s5, l0, l1] = *h;
-        Some(Header {
-            content_type: ct,
-            version: u16::from_be_bytes([v0, v1]),
-            epoch: u16::from_be_bytes([e0, e1]),
-            sequence: u64::from_be_bytes([0, 0, s0, s1, s2, s3, s4, s5]),
-            length: u16::from_be_bytes([l0, l1]),
-        })
-    }
-
-    /// Writes the header into the first 13 bytes of `out`.
-    pub fn write(&self, out: &mut [u8]) -> Result<(), Error> {
-        let slot = out
-            .get_mut(..HEADER_LEN)
-            .ok_or(Error::BufferTooSmall { needed: HEADER_LEN })?;
-        let [_, _, s0, s1, s2, s3, s4, s5] = self.sequence.to_be_bytes();
-        let [v0, v1] = self.version.to_be_bytes();
-        let [e0, e1] = self.epoch.to_be_bytes();
-        let [l0, l1] = self.length.to_be_bytes();
-        slot.copy_from_slice(&[self.content_type, v0, v1, e0, e1, s0, s1, s2, s3, s4, s5, l0, l1]);
-        Ok(())
-    }
-
-    /// The 64-bit sequence number used in nonces and MACs: epoch || sequence_number.
-    pub const fn full_sequence(&self) -> u64 {
-        (self.epoch as u64) << 48 | (self.sequence & MAX_SEQUENCE)
-    }
-}
-
 /// One direction's state for one epoch.
 #[derive(Debug)]
 struct EpochKeys {
@@ -199,7 +146,7 @@ struct ReadEpoch {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Opened {
     /// The record's header.
-    pub header: Header,
+    pub header: RecordHeader,
     /// Range of the plaintext inside the record buffer (header included in the indexing).
     pub plaintext: Range<usize>,
 }
@@ -329,9 +276,33 @@ impl RecordLayer {
     }
 
     /// Forgets the previous read epoch, once nothing more is expected in it (e.g. some time
-    /// after the handshake completed).
+    /// after the handshake completed). Its records are then dropped as an unknown epoch.
     pub fn retire_previous_read(&mut self) {
         self.previous_read = None;
+    }
+
+    /// Whether records of the previous read epoch are still read.
+    pub fn reads_previous_epoch(&self) -> bool {
+        self.previous_read.is_some()
+    }
+
+    /// Takes note of an epoch-0 record that was already parsed elsewhere (the server's
+    /// stateless front door reads the first ClientHello before a session exists): it counts
+    /// as accepted and moves the epoch-0 window exactly as [`open`](Self::open) would have.
+    /// Returns `false` (and counts a discard) if this record layer is past epoch 0 or the
+    /// record is a duplicate.
+    pub fn accept_plaintext(&mut self, header: &RecordHeader) -> bool {
+        if header.epoch != 0 || self.read.keys.epoch != 0 {
+            self.stats.count(Discard::UnknownEpoch);
+            return false;
+        }
+        if self.read.window.check(header.sequence_number) == ReplayCheck::Duplicate {
+            self.stats.count(Discard::Replayed);
+            return false;
+        }
+        self.read.window.update(header.sequence_number);
+        self.stats.accepted = self.stats.accepted.saturating_add(1);
+        true
     }
 
     fn write_state(&self, epoch: u16) -> Option<&WriteEpoch> {
@@ -407,11 +378,11 @@ impl RecordLayer {
         if buf.len() < needed {
             return Err(Error::BufferTooSmall { needed });
         }
-        let mut header = Header {
-            content_type,
-            version: DTLS_1_2,
+        let mut header = RecordHeader {
+            content_type: ContentType(content_type),
+            version: ProtocolVersion::DTLS1_2,
             epoch,
-            sequence,
+            sequence_number: sequence,
             length: 0,
         };
         let body = buf
@@ -435,13 +406,13 @@ impl RecordLayer {
                 let aad = RecordAad {
                     seq: header.full_sequence(),
                     content_type,
-                    version: DTLS_1_2,
+                    version: ProtocolVersion::DTLS1_2.0,
                 };
                 cipher.seal(&aad, body, plaintext_len)?
             }
         };
         header.length = u16::try_from(fragment_len).map_err(|_| Error::RecordTooLarge)?;
-        header.write(buf)?;
+        header.write_into(buf)?;
         state.next_sequence = sequence + 1;
         Ok(HEADER_LEN + fragment_len)
     }
@@ -449,8 +420,7 @@ impl RecordLayer {
     /// Splits the first record off a datagram: returns its total length, or `None` when the
     /// rest of the datagram cannot hold a record (RFC 6347 4.1.2.7: the rest is discarded).
     pub fn record_len(datagram: &[u8]) -> Option<usize> {
-        let header = Header::read(datagram)?;
-        let len = HEADER_LEN + usize::from(header.length);
+        let len = RecordHeader::peek(datagram)?.record_len();
         (len <= datagram.len()).then_some(len)
     }
 
@@ -476,14 +446,15 @@ impl RecordLayer {
     }
 
     fn open_inner(&mut self, record: &mut [u8]) -> Result<Opened, Discard> {
-        let header = Header::read(record).ok_or(Discard::Malformed)?;
+        let header = RecordHeader::peek(record).ok_or(Discard::Malformed)?;
         let fragment_len = usize::from(header.length);
         if record.len() != HEADER_LEN + fragment_len {
             return Err(Discard::Malformed);
         }
         // Epoch 0 may carry the DTLS 1.0 version (RFC 6347 4.1); protected epochs must say 1.2
         // (the version is authenticated anyway).
-        let version_ok = header.version == DTLS_1_2 || (header.epoch == 0 && header.version == DTLS_1_0);
+        let version_ok = header.version == ProtocolVersion::DTLS1_2
+            || (header.epoch == 0 && header.version == ProtocolVersion::DTLS1_0);
         if !version_ok {
             return Err(Discard::Malformed);
         }
@@ -510,7 +481,7 @@ impl RecordLayer {
         // records"). Repeated epoch-0 handshake messages are caught by message_seq as well, and
         // epoch-0 application data is never delivered.
         let protected = state.keys.cipher.is_some();
-        match state.window.check(header.sequence) {
+        match state.window.check(header.sequence_number) {
             ReplayCheck::Fresh => {}
             ReplayCheck::Duplicate => return Err(Discard::Replayed),
             ReplayCheck::TooOld if protected => return Err(Discard::Replayed),
@@ -530,8 +501,8 @@ impl RecordLayer {
                 }
                 let aad = RecordAad {
                     seq: header.full_sequence(),
-                    content_type: header.content_type,
-                    version: header.version,
+                    content_type: header.content_type.0,
+                    version: header.version.0,
                 };
                 let range = cipher.open(&aad, fragment).map_err(|_| Discard::BadMac)?;
                 if range.len() > MAX_PLAINTEXT_LEN {
@@ -541,7 +512,7 @@ impl RecordLayer {
             }
         };
         // Only now, after authentication, may the window move (RFC 6347 4.1.2.6).
-        state.window.update(header.sequence);
+        state.window.update(header.sequence_number);
         Ok(Opened {
             header,
             plaintext: plaintext.start + HEADER_LEN..plaintext.end + HEADER_LEN,

@@ -51,6 +51,34 @@ impl RecordHeader {
         Ok([ct, v0, v1, e0, e1, s0, s1, s2, s3, s4, s5, l0, l1])
     }
 
+    /// Reads the header at the front of `bytes` (a record, or a datagram starting with one)
+    /// without looking at what follows; `None` if fewer than 13 bytes are there.
+    pub fn peek(bytes: &[u8]) -> Option<Self> {
+        let mut r = Reader::new(bytes.get(..Self::LEN)?);
+        Self::read(&mut r).ok()
+    }
+
+    /// Writes the header into the first 13 bytes of `out` (in-place sealing), without
+    /// allocating.
+    pub fn write_into(&self, out: &mut [u8]) -> Result<(), EncodeError> {
+        let slot = out.get_mut(..Self::LEN).ok_or(EncodeError {
+            context: "record header buffer",
+        })?;
+        slot.copy_from_slice(&self.to_array()?);
+        Ok(())
+    }
+
+    /// The 64-bit sequence number of nonces and MACs: the epoch followed by the 48-bit
+    /// sequence number (RFC 6347 4.1.2.1).
+    pub const fn full_sequence(&self) -> u64 {
+        (self.epoch as u64) << 48 | (self.sequence_number & Self::MAX_SEQUENCE_NUMBER)
+    }
+
+    /// Bytes of the whole record this header announces (header plus fragment).
+    pub const fn record_len(&self) -> usize {
+        Self::LEN + self.length as usize
+    }
+
     /// Reads the fields before `length` (type, version, epoch, sequence number).
     fn read_prefix(r: &mut Reader<'_>) -> Result<(ContentType, ProtocolVersion, u16, u64), DecodeError> {
         let content_type = ContentType::read(r)?;
