@@ -21,15 +21,6 @@ pub struct ExpectedFailure {
 /// Every known engine bug a scenario exposes.
 pub const EXPECTED_FAILURES: &[ExpectedFailure] = &[
     ExpectedFailure {
-        scenario: "tamper:ServerHelloDone",
-        suites: &[],
-        side: Role::Client,
-        reason: "once part of the server's flight has arrived the client stops its retransmission \
-                 timer; when the rest (ServerHelloDone) never arrives intact it waits forever with \
-                 no timer pending and never gives up (RFC 6347 4.2.4: the timer runs until the next \
-                 flight is complete)",
-    },
-    ExpectedFailure {
         scenario: "inject-next-epoch-early",
         suites: &[],
         side: Role::Server,
