@@ -19,18 +19,16 @@ pub struct ExpectedFailure {
 }
 
 /// Every known engine bug a scenario exposes.
-pub const EXPECTED_FAILURES: &[ExpectedFailure] = &[
-    ExpectedFailure {
-        scenario: "inject-next-epoch-early",
-        suites: &[],
-        side: Role::Server,
-        reason: "a forged epoch-1 record that arrives before the client's ChangeCipherSpec is \
+pub const EXPECTED_FAILURES: &[ExpectedFailure] = &[ExpectedFailure {
+    scenario: "inject-next-epoch-early",
+    suites: &[],
+    side: Role::Server,
+    reason: "a forged epoch-1 record that arrives before the client's ChangeCipherSpec is \
                  buffered, fails to authenticate once the keys are installed, and ends the \
                  handshake with a fatal bad_record_mac; the same record after the handshake is \
                  silently dropped. RFC 6347 4.1.2.7: invalid records SHOULD be discarded, and \
                  ARCHITECTURE.md promises it: an off-path attacker can kill handshakes this way",
-    },
-];
+}];
 
 /// The expected failure for `scenario` with `suite`, if it is listed.
 pub fn lookup(scenario: &str, suite: SuiteId) -> Option<&'static ExpectedFailure> {

@@ -88,8 +88,8 @@ pub enum Cell {
     Pass(usize),
     /// Some runs failed: (scenario case, failure, replay command), and the run count.
     Fail(Vec<(String, String, String)>, usize),
-    /// The failures are exactly the listed expected failures (ours only).
-    ExpectedFail(Vec<String>),
+    /// The failures are exactly the listed expected failures (ours only): (case, replay).
+    ExpectedFail(Vec<(String, String)>),
     /// A listed expected failure passed: the list is out of date.
     UnexpectedPass(Vec<String>),
     /// Does not apply (suite unsupported, pattern not for this suite): why.
@@ -169,7 +169,7 @@ fn judge(pair: &PairName, suite: SuiteId, runs: Vec<(String, RunSpec, RunReport)
         match (&r.failure, listed) {
             (None, None) => {}
             (None, Some(_)) => xpass.push(name),
-            (Some(_), Some(_)) => xfail.push(name),
+            (Some(_), Some(_)) => xfail.push((name, spec.command())),
             (Some(f), None) => failures.push((name, format!("{}: {}", f.kind, f.message), spec.command())),
         }
     }
@@ -424,25 +424,25 @@ impl Matrix {
             let _ = writeln!(s, "| {c} / {sv} | {pass} / {total} | {xfail} |");
         }
         s.push('\n');
-        let mut header = String::from("| scenario |");
-        let mut rule = String::from("| --- |");
-        for p in &self.pairings {
-            for su in &self.suites {
-                let _ = write!(header, " {} / {} {} |", p.0, p.1, su.short_name());
+        for su in &self.suites {
+            let _ = writeln!(s, "### {}\n", su.name);
+            let mut header = String::from("| scenario |");
+            let mut rule = String::from("| --- |");
+            for p in &self.pairings {
+                let _ = write!(header, " {} / {} |", p.0, p.1);
                 rule.push_str(" --- |");
             }
-        }
-        let _ = writeln!(s, "{header}\n{rule}");
-        for (name, _) in &self.rows {
-            let _ = write!(s, "| `{name}` |");
-            for p in &self.pairings {
-                for su in &self.suites {
+            let _ = writeln!(s, "{header}\n{rule}");
+            for (name, _) in &self.rows {
+                let _ = write!(s, "| `{name}` |");
+                for p in &self.pairings {
                     let c = self
                         .cells
                         .get(&(name.to_string(), *p, su.code))
                         .map_or("-".to_string(), Cell::short);
                     let _ = write!(s, " {c} |");
                 }
+                s.push('\n');
             }
             s.push('\n');
         }
@@ -466,7 +466,7 @@ impl Matrix {
                     }
                 }
                 Cell::ExpectedFail(list) => {
-                    for case in list {
+                    for (case, cmd) in list {
                         let reason = expected::lookup(
                             case,
                             SuiteId::from_code(*code).unwrap_or(SuiteId::PSK_WITH_AES_128_CCM_8),
@@ -474,7 +474,7 @@ impl Matrix {
                         .map_or("", |e| e.reason);
                         let _ = writeln!(
                             failures,
-                            "- `{row}` {}/{} {suite}: `{case}` (expected failure: {reason})",
+                            "- `{row}` {}/{} {suite}: `{case}` (expected failure: {reason})\n  replay: `{cmd}`",
                             pair.0, pair.1
                         );
                     }
