@@ -226,3 +226,31 @@ fn a_completed_handshake_after_tampering_is_caught() {
     let m = violation(&spec, Flaw::FailureReportedAsConnected, Role::Server);
     assert!(m.starts_with("tampered-handshake:"), "{m}");
 }
+
+/// A bug pattern's verdict can fail too: a server that reports a refused handshake as
+/// complete fails the early-Finished pattern, and one that delivers data after close fails
+/// the close_notify pattern.
+#[test]
+fn bug_patterns_catch_a_permissive_server() {
+    let spec = RunSpec {
+        pattern: Some("server-early-finished".into()),
+        ..RunSpec::perfect()
+    };
+    let m = violation(&spec, Flaw::FailureReportedAsConnected, Role::Server);
+    assert!(m.contains("completed the handshake"), "{m}");
+    let spec = RunSpec {
+        pattern: Some("server-data-after-close-notify".into()),
+        ..RunSpec::perfect()
+    };
+    let m = violation(&spec, Flaw::DataAfterClose, Role::Server);
+    assert!(m.starts_with("after-close:"), "{m}");
+    // Ours passes both.
+    for p in ["server-early-finished", "server-data-after-close-notify"] {
+        let spec = RunSpec {
+            pattern: Some(p.into()),
+            ..RunSpec::perfect()
+        };
+        let r = run(&spec);
+        assert!(r.passed(), "{}", failure_report(&spec, &r));
+    }
+}
