@@ -241,6 +241,15 @@ pub trait Implementation: Send + Sync {
     fn server(&self, spec: &EndpointSpec, me: NodeId, now: Instant) -> Result<Box<dyn Endpoint>, String>;
     /// Whether its runs are reproducible.
     fn determinism(&self) -> Determinism;
+    /// The most times an endpoint built from `spec` re-sends one flight on its own timer:
+    /// the bound the oracle holds it to. The default, the spec's
+    /// [`RetransmitSpec::max_retransmissions`], is right for an implementation that applies
+    /// the spec; one whose library fixes the count (OpenSSL's is 12) returns that instead,
+    /// so the invariant still catches unbounded retransmission without failing a documented
+    /// constant.
+    fn max_retransmissions(&self, spec: &EndpointSpec) -> u8 {
+        spec.retransmit.max_retransmissions
+    }
 }
 
 impl fmt::Debug for dyn Implementation {

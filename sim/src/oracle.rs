@@ -139,6 +139,9 @@ pub struct Oracle {
     server: NodeId,
     cookies: bool,
     max_retransmissions: u8,
+    /// Per-node bounds where an implementation declares its own (see
+    /// `Implementation::max_retransmissions`).
+    retransmission_bounds: HashMap<NodeId, u8>,
     links: HashMap<(NodeId, NodeId), Link>,
     /// Payloads sent by the application, per (sender, receiver).
     sent: HashMap<(NodeId, NodeId), HashSet<Vec<u8>>>,
@@ -163,6 +166,7 @@ impl Oracle {
             server,
             cookies,
             max_retransmissions,
+            retransmission_bounds: HashMap::new(),
             links: HashMap::new(),
             sent: HashMap::new(),
             got: HashMap::new(),
@@ -172,6 +176,11 @@ impl Oracle {
             tampered: HashMap::new(),
             exempt: None,
         }
+    }
+
+    /// Holds `node` to `bound` timer retransmissions instead of the run's.
+    pub fn set_retransmission_bound(&mut self, node: NodeId, bound: u8) {
+        self.retransmission_bounds.insert(node, bound);
     }
 
     /// Stops judging what `node` sends (it is a hostile script, not an implementation).
@@ -304,16 +313,20 @@ impl Oracle {
             let k = (from, to, shape.key);
             match cause {
                 Cause::Timer if again => {
+                    let bound = self
+                        .retransmission_bounds
+                        .get(&from)
+                        .copied()
+                        .unwrap_or(self.max_retransmissions);
                     let n = self.timer_copies.entry(k).or_insert(0);
                     *n += 1;
-                    if *n > u32::from(self.max_retransmissions) {
+                    if *n > u32::from(bound) {
                         return violation(
                             Invariant::Retransmissions,
                             format!(
-                                "{} re-sent a handshake datagram to {} on its timer {n} times in a row (bound {})",
+                                "{} re-sent a handshake datagram to {} on its timer {n} times in a row (bound {bound})",
                                 f(),
                                 t(),
-                                self.max_retransmissions
                             ),
                         );
                     }

@@ -202,6 +202,13 @@ impl<'a> World<'a> {
                 Ok(Box::new(h))
             };
         let server_spec = spec.endpoint_spec(Role::Server, "engine s");
+        // Implementations that cannot apply the run's retransmission count declare theirs.
+        let default_bound = server_spec.retransmit.max_retransmissions;
+        let mut bounds = Vec::new();
+        let sb = pairing.server.max_retransmissions(&server_spec);
+        if sb != default_bound {
+            bounds.push((SERVER, sb));
+        }
         match hostile_role {
             Some(p) if p.hostile == Role::Server => nodes.push(hostile_endpoint(Role::Server, SERVER, 1)?),
             _ => nodes.push(pairing.server.server(&server_spec, SERVER, origin)?),
@@ -210,6 +217,10 @@ impl<'a> World<'a> {
         let mut hooks = HashMap::new();
         for c in 1..=spec.clients {
             let client_spec = spec.endpoint_spec(Role::Client, &format!("engine c{c}"));
+            let cb = pairing.client.max_retransmissions(&client_spec);
+            if cb != default_bound {
+                bounds.push((c, cb));
+            }
             match hostile_role {
                 Some(p) if p.hostile == Role::Client => {
                     nodes.push(hostile_endpoint(Role::Client, c, SERVER)?)
@@ -230,6 +241,9 @@ impl<'a> World<'a> {
         }
         let mut workload = Workload::new(SERVER, 1..=spec.clients, spec.messages, spec.message_size);
         let mut oracle = Oracle::new(SERVER, spec.cookies, spec.retransmit().max_retransmissions);
+        for (node, b) in bounds {
+            oracle.set_retransmission_bound(node, b);
+        }
         if let Some(pr) = &pattern {
             // The verdict, not the application, judges how a pattern's handshake ends.
             workload.expect_rejection(1, &format!("pattern {}", pr.pattern.name));
