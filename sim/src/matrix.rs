@@ -324,8 +324,17 @@ fn run_cell(row: &Row, pair: &PairName, suite: SuiteId, pairing: &Pairing, threa
     let list = match cases(row, pair, suite) {
         Ok(l) => l,
         Err(e) => {
+            // An explorer derives its cases from the fault-free run: replay that one.
+            let clean = RunSpec {
+                mtu: if matches!(row, Row::Family(_)) {
+                    FAMILY_MTU
+                } else {
+                    1200
+                },
+                ..base(pair, suite)
+            };
             return Cell::Fail(
-                vec![(row.name().to_string(), format!("setup: {e}"), String::new())],
+                vec![(row.name().to_string(), format!("setup: {e}"), clean.command())],
                 1,
             );
         }
@@ -461,7 +470,7 @@ impl Matrix {
                             "- `{row}` {}/{} {suite}: `{case}`: {}\n  replay: `{cmd}`",
                             pair.0,
                             pair.1,
-                            why.replace('|', "\\|")
+                            why.replace('|', "\\|").replace('\n', " ")
                         );
                     }
                 }
