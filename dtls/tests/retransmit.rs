@@ -127,3 +127,37 @@ fn lost_final_flight_is_resent_on_peer_retransmission() {
     assert!(pair.client.is_connected());
     assert!(pair.client.retransmissions() >= 2);
 }
+
+/// RFC 6347 4.2.4: a retransmitted flight of several datagrams is answered with one re-send
+/// of ours, not one per message or datagram received.
+#[test]
+fn a_retransmitted_multi_datagram_flight_is_answered_once() {
+    let suite = CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+    let mut pair = Pair::new(client_config(suite, 300), server_config(true, 300), 3);
+    let mut buf = vec![0u8; 2000];
+    let mut flight4 = Vec::new();
+    // Cookie exchange, then the server's flight (several datagrams at MTU 300).
+    for _ in 0..2 {
+        while let Some(n) = pair.client.poll_transmit(&mut buf) {
+            pair.server.handle_datagram(pair.now, CLIENT_ADDR, &buf[..n]);
+        }
+        flight4 = server_out(&mut pair.server);
+        for d in &flight4 {
+            pair.client.handle_datagram(pair.now, d);
+        }
+    }
+    assert!(flight4.len() >= 3, "{} datagrams", flight4.len());
+    let flight5 = client_out(&mut pair.client);
+    assert!(!flight5.is_empty());
+    // The client's flight is lost; the server's timer re-sends its whole flight.
+    pair.now = pair.server.poll_timeout().unwrap();
+    pair.server.handle_timeout(pair.now);
+    let again = server_out(&mut pair.server);
+    assert_eq!(again.len(), flight4.len());
+    let mut resent = Vec::new();
+    for d in &again {
+        pair.client.handle_datagram(pair.now, d);
+        resent.extend(client_out(&mut pair.client));
+    }
+    assert_eq!(resent.len(), flight5.len(), "one copy of the client's flight");
+}

@@ -96,7 +96,6 @@ impl ClientConnection {
             peer,
             local_addr,
             clock,
-            options,
             _reader: reader,
             datagrams: dgram_rx,
             commands: cmd_rx,
@@ -104,7 +103,6 @@ impl ClientConnection {
             data: Some(data_tx),
             ending: ending.clone(),
             close_waiters: Vec::new(),
-            last_received: Instant::now(),
             buf: vec![0; crate::RECV_BUF],
         };
         tokio::spawn(task.run());
@@ -173,7 +171,6 @@ struct ClientTask<S> {
     peer: SocketAddr,
     local_addr: SocketAddr,
     clock: Clock,
-    options: Options,
     _reader: AbortOnDrop,
     datagrams: mpsc::Receiver<io::Result<(Vec<u8>, SocketAddr)>>,
     commands: mpsc::UnboundedReceiver<Command>,
@@ -181,7 +178,6 @@ struct ClientTask<S> {
     data: Option<mpsc::Sender<Vec<u8>>>,
     ending: Ending,
     close_waiters: Vec<oneshot::Sender<Result<(), Error>>>,
-    last_received: Instant,
     buf: Vec<u8>,
 }
 
@@ -201,10 +197,6 @@ impl<S: DatagramSocket> ClientTask<S> {
                 return;
             }
             let deadline = self.engine.poll_timeout().map(|t| self.clock.deadline(t));
-            let idle = match self.options.idle_timeout {
-                Some(t) if self.connected.is_none() => Some(self.last_received + t),
-                _ => None,
-            };
             tokio::select! {
                 cmd = self.commands.recv() => match cmd {
                     Some(Command::Send(d, reply)) => {
@@ -221,7 +213,6 @@ impl<S: DatagramSocket> ClientTask<S> {
                 },
                 d = self.datagrams.recv() => match d {
                     Some(Ok((d, from))) if from == self.peer => {
-                        self.last_received = Instant::now();
                         self.engine.handle_datagram(self.clock.now(), &d);
                     }
                     Some(Ok(_)) => {}
@@ -236,10 +227,6 @@ impl<S: DatagramSocket> ClientTask<S> {
                 },
                 () = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
                     self.engine.handle_timeout(self.clock.now());
-                }
-                () = sleep_until(idle.unwrap_or_else(Instant::now)), if idle.is_some() => {
-                    self.end(Error::IdleTimeout);
-                    return;
                 }
             }
         }
@@ -270,7 +257,6 @@ impl<S: DatagramSocket> ClientTask<S> {
                         keylog: self.engine.keylog(),
                         server_name,
                     };
-                    self.last_received = Instant::now();
                     if let Some(tx) = self.connected.take() {
                         let _ = tx.send(Ok(info));
                     }

@@ -17,7 +17,8 @@ pub enum Error {
     Closed,
     /// We sent close_notify and the peer never answered it.
     CloseFailed,
-    /// Nothing was received from the peer within [`crate::Options::idle_timeout`].
+    /// No authenticated record arrived from the peer within the engine's
+    /// `Limits::idle_timeout`.
     IdleTimeout,
 }
 
@@ -69,6 +70,7 @@ impl Error {
         match reason {
             dtls::CloseReason::Graceful | dtls::CloseReason::PeerClosed => None,
             dtls::CloseReason::CloseFailed => Some(Error::CloseFailed),
+            dtls::CloseReason::Error(dtls::Error::IdleTimeout) => Some(Error::IdleTimeout),
             dtls::CloseReason::Error(e) => Some(Error::Connection(*e)),
         }
     }

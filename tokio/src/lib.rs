@@ -39,9 +39,9 @@ pub use rng::OsRng;
 pub use server::{Listener, ServerConnection};
 pub use socket::DatagramSocket;
 
-use std::time::Duration;
-
-/// Adapter settings (the engine's own settings live in its `ClientConfig`/`ServerConfig`).
+/// Adapter settings (the engine's own settings live in its `ClientConfig`/`ServerConfig`:
+/// among them `Limits::idle_timeout`, which ends a connection that received no authenticated
+/// record for that long and is reported here as [`Error::IdleTimeout`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
     /// Datagrams of application data queued per connection for `recv` before further ones are
@@ -51,11 +51,6 @@ pub struct Options {
     /// Established connections not yet taken by [`Listener::accept`]; further handshakes that
     /// complete are closed. Default 64.
     pub accept_backlog: usize,
-    /// Ends an established connection with [`Error::IdleTimeout`] when nothing at all has been
-    /// received from the peer for this long. DTLS has no keep-alive, so without it a peer that
-    /// vanished (a restarted server forgot the session) is only noticed by the application's
-    /// own timeouts. Default `None`.
-    pub idle_timeout: Option<Duration>,
 }
 
 impl Default for Options {
@@ -63,7 +58,6 @@ impl Default for Options {
         Options {
             recv_queue: 256,
             accept_backlog: 64,
-            idle_timeout: None,
         }
     }
 }

@@ -184,7 +184,6 @@ struct Peer {
     data: mpsc::Sender<Vec<u8>>,
     ending: Ending,
     close_waiters: Vec<oneshot::Sender<Result<(), Error>>>,
-    last_received: Instant,
 }
 
 struct ServerTask<S> {
@@ -213,10 +212,6 @@ impl<S: DatagramSocket> ServerTask<S> {
                 return;
             }
             let deadline = self.engine.poll_timeout().map(|t| self.clock.deadline(t));
-            let idle = self
-                .options
-                .idle_timeout
-                .and_then(|t| self.peers.values().map(|p| p.last_received + t).min());
             tokio::select! {
                 cmd = self.commands.recv() => match cmd {
                     Some(cmd) => self.command(cmd),
@@ -225,9 +220,6 @@ impl<S: DatagramSocket> ServerTask<S> {
                 },
                 d = self.datagrams.recv() => match d {
                     Some(Ok((d, from))) => {
-                        if let Some(p) = self.peers.get_mut(&from) {
-                            p.last_received = Instant::now();
-                        }
                         self.engine.handle_datagram(self.clock.now(), from, &d);
                     }
                     Some(Err(e)) => {
@@ -241,9 +233,6 @@ impl<S: DatagramSocket> ServerTask<S> {
                 },
                 () = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
                     self.engine.handle_timeout(self.clock.now());
-                }
-                () = sleep_until(idle.unwrap_or_else(Instant::now)), if idle.is_some() => {
-                    self.expire_idle();
                 }
             }
         }
@@ -269,26 +258,6 @@ impl<S: DatagramSocket> ServerTask<S> {
                     self.engine.close(now, &to);
                 }
             }
-        }
-    }
-
-    fn expire_idle(&mut self) {
-        let Some(t) = self.options.idle_timeout else {
-            return;
-        };
-        let now = Instant::now();
-        let idle: Vec<SocketAddr> = self
-            .peers
-            .iter()
-            .filter(|(_, p)| p.last_received + t <= now)
-            .map(|(a, _)| *a)
-            .collect();
-        for addr in idle {
-            if let Some(p) = self.peers.remove(&addr) {
-                finish_peer(p, Some(Error::IdleTimeout));
-            }
-            // Forget the session without a close_notify round trip: the peer is gone.
-            self.engine.close(self.clock.now(), &addr);
         }
     }
 
@@ -362,7 +331,6 @@ impl<S: DatagramSocket> ServerTask<S> {
                 data: data_tx,
                 ending,
                 close_waiters: Vec::new(),
-                last_received: Instant::now(),
             },
         );
         let accepted = self.incoming.as_ref().is_some_and(|tx| match tx.try_send(conn) {

@@ -287,15 +287,17 @@ fn server_restart_is_an_error_for_clients_not_a_hang() {
     for i in 0..2u64 {
         let (ready, restarted, outcomes) = (ready.clone(), restarted.clone(), outcomes.clone());
         sim.client(format!("client{i}"), async move {
-            let options = Options {
-                idle_timeout: (i == 0).then_some(Duration::from_secs(5)),
-                ..Options::default()
-            };
+            let options = Options::default();
+            let mut config = (*client_config()).clone();
+            // The engine's own idle timeout ends client 0's silent connection.
+            if i == 0 {
+                config.common.limits.idle_timeout = Some(dtls::Duration::from_secs(5));
+            }
             let socket = bind(0, Arc::default()).await?;
             let mut conn = ClientConnection::connect_with(
                 socket,
                 server_addr(),
-                client_config(),
+                Arc::new(config),
                 Box::new(DeterministicRandom::from_u64(i)),
                 options,
             )

@@ -84,8 +84,10 @@ pub enum Received {
 pub enum DropReason {
     /// `fragment_offset + fragment_length` exceeds the declared message length.
     PastDeclaredLength,
-    /// Its `msg_type` or declared length disagrees with the first fragment seen for the same
-    /// `message_seq` (a buffer sized by the first fragment must never grow).
+    /// An empty fragment (of a non-empty message) whose `msg_type` or declared length
+    /// disagrees with the message buffered for the same `message_seq`. A conflicting fragment
+    /// with data replaces the buffered message instead; a buffer is never grown into a new
+    /// length.
     Inconsistent,
     /// Its `message_seq` is beyond the window of messages that may be buffered.
     TooFarAhead,
@@ -107,8 +109,10 @@ pub struct ReassemblyStats {
     pub old: u64,
     /// Fragments running past their declared message length.
     pub past_declared_length: u64,
-    /// Fragments whose type or length disagreed with their message's first fragment.
+    /// Empty fragments whose type or length disagreed with their buffered message.
     pub inconsistent: u64,
+    /// Buffered messages replaced by a conflicting fragment with data (latest wins).
+    pub replaced: u64,
     /// Fragments too far ahead of the next expected message.
     pub too_far_ahead: u64,
     /// Fragments declaring a message longer than the limit.
@@ -361,10 +365,33 @@ impl Reassembler {
             .iter()
             .position(|s| s.message_seq >= frag.message_seq)
             .unwrap_or(self.slots.len());
-        let existing = self
+        let mut existing = self
             .slots
             .get(idx)
             .is_some_and(|s| s.message_seq == frag.message_seq);
+        let conflicts = existing
+            && self
+                .slots
+                .get(idx)
+                .is_some_and(|s| s.msg_type != frag.msg_type || s.length != frag.length);
+        if conflicts {
+            // An empty fragment carries nothing to prefer it for, unless it is a whole
+            // zero-length message.
+            if start == end && frag.length > 0 {
+                return drop(DropReason::Inconsistent);
+            }
+            // Epoch-0 fragments are unauthenticated, so a conflict cannot be settled by who
+            // is right; keeping the first one would let a single forged fragment, sent ahead of
+            // the real message, block it forever (every retransmission of the real one would
+            // conflict too). The latest fragment with data wins instead: the old slot is freed
+            // (never grown into the new length) and a fresh one is opened within the budget,
+            // so the peer's retransmission always gets its message through, and a forger must
+            // race every retransmission. The Finished check catches any forged content.
+            let replaced = self.slots.remove(idx);
+            self.buffered = self.buffered.saturating_sub(replaced.body.len());
+            self.stats.replaced = self.stats.replaced.saturating_add(1);
+            existing = false;
+        }
         if !existing {
             if start == end && frag.length > 0 {
                 // Nothing to store, and a slot would allocate the declared length for nothing.
@@ -377,9 +404,6 @@ impl Reassembler {
         let Some(slot) = self.slots.get_mut(idx) else {
             return Ok(());
         };
-        if slot.msg_type != frag.msg_type || slot.length != frag.length {
-            return drop(DropReason::Inconsistent);
-        }
         if start == end {
             if frag.length > 0 {
                 self.stats.empty_fragments = self.stats.empty_fragments.saturating_add(1);
@@ -522,35 +546,41 @@ mod tests {
     // Advisory: a later fragment declares a larger total length than the first; the buffer
     // must not grow.
     #[test]
-    fn later_fragment_with_larger_length_is_dropped_without_growing() {
+    fn later_fragment_with_larger_length_replaces_the_slot_without_growing_it() {
         let mut r = Reassembler::new(&Limits::DEFAULT);
         let body = pattern(200);
         r.insert(frag(CERTIFICATE, 200, 0, 0, &body[..100]));
         assert_eq!(r.buffered_bytes(), 200);
+        // A conflicting length over the limit is dropped before anything changes.
         let big = pattern(500);
-        let out = r.insert(frag(CERTIFICATE, 5000, 0, 100, &big));
-        assert_eq!(out, Received::Dropped(DropReason::Inconsistent));
+        let out = r.insert(frag(CERTIFICATE, 30_000, 0, 100, &big));
+        assert_eq!(out, Received::Dropped(DropReason::TooLong));
         assert_eq!(r.buffered_bytes(), 200);
-        assert_eq!(r.stats().inconsistent, 1);
-        // A smaller declared length is just as inconsistent.
-        let out = r.insert(frag(CERTIFICATE, 150, 0, 100, &body[100..150]));
+        // Within the limits: a fresh slot of the new length replaces the old one.
+        let out = r.insert(frag(CERTIFICATE, 5000, 0, 100, &big));
+        assert_eq!(out, Received::Incomplete);
+        assert_eq!(r.buffered_bytes(), 5000);
+        assert_eq!(r.stats().replaced, 1);
+        // An empty conflicting fragment changes nothing.
+        let out = r.insert(frag(CERTIFICATE, 150, 0, 100, &[]));
         assert_eq!(out, Received::Dropped(DropReason::Inconsistent));
-        // The original message still completes.
-        assert_eq!(
-            r.insert(frag(CERTIFICATE, 200, 0, 100, &body[100..])),
-            Received::Ready
-        );
+        assert_eq!(r.buffered_bytes(), 5000);
+        // The real message's whole retransmission gets through.
+        assert_eq!(r.insert(frag(CERTIFICATE, 200, 0, 0, &body)), Received::Ready);
         assert_eq!(r.pop().unwrap().body, body);
+        assert_eq!(r.buffered_bytes(), 0);
     }
 
     #[test]
-    fn fragment_with_other_msg_type_is_dropped() {
+    fn a_forged_fragment_ahead_of_the_real_message_cannot_block_it() {
         let mut r = Reassembler::new(&Limits::DEFAULT);
         let body = pattern(10);
-        r.insert(frag(CERTIFICATE, 10, 0, 0, &body[..5]));
-        let out = r.insert(frag(SERVER_HELLO, 10, 0, 5, &body[5..]));
-        assert_eq!(out, Received::Dropped(DropReason::Inconsistent));
-        assert!(!r.has_ready());
+        // Forged: the next message announced as another type and length.
+        r.insert(frag(SERVER_HELLO, 64, 0, 0, &[0; 8]));
+        // The real message, whole.
+        assert_eq!(r.insert(frag(CERTIFICATE, 10, 0, 0, &body)), Received::Ready);
+        let m = r.pop().unwrap();
+        assert_eq!((m.msg_type, m.body), (CERTIFICATE, body));
     }
 
     // Advisory: a fragment extends past its declared message length.

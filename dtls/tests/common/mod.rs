@@ -157,3 +157,87 @@ impl Pair {
         assert!(self.server_connected(), "server events: {:?}", self.server_events);
     }
 }
+
+/// One epoch-0 handshake record carrying one fragment with the given header fields (the body
+/// is `body`, whose length becomes the fragment_length).
+pub fn handshake_record(
+    record_seq: u64,
+    msg_type: dtls::wire::HandshakeType,
+    length: u32,
+    message_seq: u16,
+    fragment_offset: u32,
+    body: &[u8],
+) -> Vec<u8> {
+    use dtls::wire::{ContentType, HandshakeHeader, ProtocolVersion};
+    let header = HandshakeHeader {
+        msg_type,
+        length,
+        message_seq,
+        fragment_offset,
+        fragment_length: body.len() as u32,
+    };
+    let mut payload = header.to_array().unwrap().to_vec();
+    payload.extend_from_slice(body);
+    plain_record(
+        ContentType::HANDSHAKE,
+        0,
+        record_seq,
+        &payload,
+        ProtocolVersion::DTLS1_2,
+    )
+}
+
+/// An unprotected record of any type and epoch (a forgery when the epoch is protected).
+pub fn plain_record(
+    content_type: dtls::wire::ContentType,
+    epoch: u16,
+    record_seq: u64,
+    payload: &[u8],
+    version: dtls::wire::ProtocolVersion,
+) -> Vec<u8> {
+    let header = dtls::wire::RecordHeader {
+        content_type,
+        version,
+        epoch,
+        sequence_number: record_seq,
+        length: payload.len() as u16,
+    };
+    let mut out = header.to_array().unwrap().to_vec();
+    out.extend_from_slice(payload);
+    out
+}
+
+/// The records of a datagram: (header, fragment bytes).
+pub fn records_of(d: &[u8]) -> Vec<(dtls::wire::RecordHeader, Vec<u8>)> {
+    dtls::wire::split_datagram(d)
+        .filter_map(Result::ok)
+        .map(|r| (r.header, r.fragment.to_vec()))
+        .collect()
+}
+
+/// The handshake messages (type, message_seq, length, fragment_length) of a datagram's
+/// epoch-0 handshake records.
+pub fn handshake_headers(d: &[u8]) -> Vec<dtls::wire::HandshakeHeader> {
+    records_of(d)
+        .into_iter()
+        .filter(|(h, _)| h.epoch == 0 && h.content_type == dtls::wire::ContentType::HANDSHAKE)
+        .flat_map(|(_, f)| {
+            dtls::wire::split_handshake(&f)
+                .filter_map(Result::ok)
+                .map(|x| x.header)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Drains a client's datagrams.
+pub fn client_out(client: &mut Client) -> Vec<Vec<u8>> {
+    let mut buf = vec![0u8; 70000];
+    std::iter::from_fn(|| client.poll_transmit(&mut buf).map(|n| buf[..n].to_vec())).collect()
+}
+
+/// Drains a server's datagrams (all to one peer in these tests).
+pub fn server_out(server: &mut Server<Addr>) -> Vec<Vec<u8>> {
+    let mut buf = vec![0u8; 70000];
+    std::iter::from_fn(|| server.poll_transmit(&mut buf).map(|(_, n)| buf[..n].to_vec())).collect()
+}

@@ -171,6 +171,11 @@ impl Flight {
         self.complete = true;
     }
 
+    /// The MTU the connection was configured with.
+    pub(crate) fn configured_mtu(&self) -> usize {
+        self.configured_mtu
+    }
+
     /// The MTU flights are cut for now.
     pub(crate) fn mtu(&self) -> usize {
         self.mtu
@@ -181,14 +186,16 @@ impl Flight {
         self.suppressed
     }
 
-    /// RFC 6347 4.1.1.1: after `pmtu_backoff_after` re-sends without an answer, cut the flight
-    /// for 576 bytes; after twice as many, for the configured minimum.
-    pub(crate) fn back_off(&mut self, retransmissions: u8, limits: &Limits) {
+    /// RFC 6347 4.1.1.1: once `pmtu_backoff_after` re-sends went unanswered, cut the next
+    /// ones for 576 bytes; once twice as many did, for the configured minimum (OpenSSL backs
+    /// off at its third timeout likewise). `retransmission` numbers the re-send about to go
+    /// out, from 1.
+    pub(crate) fn back_off(&mut self, retransmission: u8, limits: &Limits) {
         let after = limits.pmtu_backoff_after;
-        if after == 0 || retransmissions < after {
+        if after == 0 || retransmission <= after {
             return;
         }
-        let step = if retransmissions >= after.saturating_mul(2) {
+        let step = if retransmission > after.saturating_mul(2) {
             self.min_mtu
         } else {
             BACKOFF_MTU.max(self.min_mtu)

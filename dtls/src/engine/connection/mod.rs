@@ -437,9 +437,20 @@ impl Core {
         }
         self.flight.note_received(datagram.len());
         let authenticated_before = self.records.stats().accepted_protected;
-        // Records are opened in place, so the datagram is copied once into a buffer kept
-        // across datagrams (no allocation per datagram once it has grown to the MTU).
-        let mut buf = core::mem::take(&mut self.rx_buf);
+        // Records are opened in place, so the datagram is copied once into a buffer of exactly
+        // the configured MTU kept across datagrams: no allocation per datagram, and what the
+        // connection holds does not depend on the sizes the peer happened to send. A datagram
+        // larger than our MTU (the peer's may be larger) gets a buffer of its own.
+        let mtu = self.flight.configured_mtu();
+        let mut buf = if datagram.len() <= mtu {
+            let mut buf = core::mem::take(&mut self.rx_buf);
+            if buf.capacity() < mtu {
+                buf = Vec::with_capacity(mtu);
+            }
+            buf
+        } else {
+            Vec::new()
+        };
         buf.clear();
         buf.extend_from_slice(datagram);
         let mut rest: &mut [u8] = &mut buf;
@@ -453,9 +464,9 @@ impl Core {
             rest = tail;
             self.receive_record(record, false);
         }
-        // Keep the buffer only at a working size: one oversized datagram from a peer must not
-        // pin 64 KiB per session for the rest of its life.
-        if buf.capacity() <= 2 * self.flight.mtu().max(1500) {
+        // Keep only the MTU-sized buffer: one oversized datagram from a peer must not pin
+        // 64 KiB per session for the rest of its life.
+        if buf.capacity() == mtu {
             self.rx_buf = buf;
         }
         // Only authenticated records are activity: a spoofed cleartext record must not keep an
