@@ -827,7 +827,9 @@ fn a_length_grows() -> Vec<Step> {
         vec![first, lie]
     }));
     v.push(Step::Sleep(200));
-    v.push(finish_cke(true));
+    // What an honest client does next: retransmit the whole message. Whether the receiver
+    // kept the first fragment or the conflicting one, this completes it.
+    v.push(finish_cke(false));
     v.push(until("the server's Finished", peer_finished));
     v.extend(ping(1));
     v
