@@ -149,13 +149,17 @@ pub struct RetransmitSpec {
 }
 
 impl RetransmitSpec {
-    /// RFC 6347's timer (1 s doubling to 60 s) with the project's give-up count (7) and
-    /// handshake timeout (200 s).
-    pub const DEFAULT: RetransmitSpec = RetransmitSpec {
-        initial_ms: 1_000,
-        max_ms: 60_000,
-        max_retransmissions: 7,
-        handshake_timeout_ms: 200_000,
+    /// Our engine's defaults (`dtls::config::Limits::DEFAULT`: RFC 6347's 1 s timer doubling
+    /// to 60 s, and the engine's give-up count and handshake timeout), so that ours runs with
+    /// its own defaults and every other implementation is asked for the same schedule.
+    pub const DEFAULT: RetransmitSpec = {
+        let l = dtls::config::Limits::DEFAULT;
+        RetransmitSpec {
+            initial_ms: l.retransmit_initial.as_millis(),
+            max_ms: l.retransmit_max.as_millis(),
+            max_retransmissions: l.max_retransmissions,
+            handshake_timeout_ms: l.handshake_timeout.as_millis(),
+        }
     };
 }
 

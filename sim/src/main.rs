@@ -131,10 +131,10 @@ struct Args {
     #[arg(long)]
     pack: Option<f64>,
 
-    /// Retransmissions of a flight before giving up (engine default 7).
+    /// Retransmissions of a flight before giving up (default: the engine's, `Limits::DEFAULT`).
     #[arg(long)]
     max_retransmissions: Option<u8>,
-    /// Longest handshake the server allows, in seconds (engine default 200).
+    /// Longest a handshake may take, in seconds (default: the engine's, `Limits::DEFAULT`).
     #[arg(long)]
     handshake_timeout: Option<u64>,
     /// Extended master secret (RFC 7627): require it from the peer, or only offer it.
