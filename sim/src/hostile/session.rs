@@ -150,10 +150,6 @@ impl std::fmt::Debug for Session {
     }
 }
 
-fn hs_type_of(m: &HandshakeMessage) -> u8 {
-    m.msg_type().0
-}
-
 impl Session {
     /// A session playing `role` with the credentials of `spec` (the hostile peer uses the same
     /// PSK and certificate as honest endpoints, so its flights are valid until it deviates).
@@ -256,8 +252,6 @@ impl Session {
                 }
             }
             ExplicitNonce::None => {}
-            #[allow(unreachable_patterns)]
-            _ => {}
         }
         if let Some(slot) = buf.get_mut(prefix..prefix + body.len()) {
             slot.copy_from_slice(body);
@@ -927,9 +921,4 @@ pub fn raw_record(content_type: u8, epoch: u16, seq: u64, body: &[u8]) -> Vec<u8
     out.extend_from_slice(&(body.len() as u16).to_be_bytes());
     out.extend_from_slice(body);
     out
-}
-
-/// The message type of a built message, for scripts that count.
-pub fn type_of(m: &HandshakeMessage) -> u8 {
-    hs_type_of(m)
 }

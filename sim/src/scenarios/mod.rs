@@ -16,7 +16,7 @@ use dtls::wire::AlertDescription;
 
 use crate::explore::Family;
 use crate::hostile::{Seen, Session};
-use crate::implementation::{Role, SuiteAuth, SuiteId};
+use crate::implementation::SuiteId;
 use patterns::{Expect, Pattern};
 
 /// A targeted scenario: a fault schedule, the TESTING.md item it covers.
@@ -230,16 +230,4 @@ pub fn seen_summary(s: &Session) -> String {
         });
     }
     out.join(" ")
-}
-
-/// Whether `role`'s implementation is the one under test in `pattern`.
-pub fn tests_role(p: &Pattern, role: Role) -> bool {
-    p.under_test() == role
-}
-
-/// Whether a suite family is covered by at least one pattern (for the matrix's columns).
-pub fn any_pattern_for(auth: SuiteAuth) -> bool {
-    patterns::PATTERNS
-        .iter()
-        .any(|p| p.auth.is_none_or(|a| a == auth))
 }

@@ -788,8 +788,9 @@ fn ccs_finished(s: &mut Session) -> Vec<u8> {
     [ccs, fin].concat()
 }
 
-/// The rest of a ClientKeyExchange a script fragmented, then ChangeCipherSpec and Finished.
-fn finish_cke(from_half: bool) -> Step {
+/// The whole ClientKeyExchange a script fragmented (as an honest retransmission), then
+/// ChangeCipherSpec and Finished.
+fn finish_cke() -> Step {
     send(move |s| {
         let body = s.stash.first().cloned().unwrap_or_default();
         let seq = s
@@ -797,13 +798,7 @@ fn finish_cke(from_half: bool) -> Step {
             .get(1)
             .and_then(|b| <[u8; 2]>::try_from(b.as_slice()).ok())
             .map_or(0, u16::from_be_bytes);
-        let (off, part) = if from_half {
-            let half = body.len() / 2;
-            (half, body.get(half..).unwrap_or_default().to_vec())
-        } else {
-            (0, body.clone())
-        };
-        let frag = s.fragment(16, body.len() as u32, seq, off as u32, &part);
+        let frag = s.fragment(16, body.len() as u32, seq, 0, &body);
         let rest = ccs_finished(s);
         vec![[frag, rest].concat()]
     })
@@ -829,7 +824,7 @@ fn a_length_grows() -> Vec<Step> {
     v.push(Step::Sleep(200));
     // What an honest client does next: retransmit the whole message. Whether the receiver
     // kept the first fragment or the conflicting one, this completes it.
-    v.push(finish_cke(false));
+    v.push(finish_cke());
     v.push(until("the server's Finished", peer_finished));
     v.extend(ping(1));
     v
@@ -851,7 +846,7 @@ fn a_bad_fragments() -> Vec<Step> {
         out
     }));
     v.push(Step::Sleep(200));
-    v.push(finish_cke(false));
+    v.push(finish_cke());
     v.push(until("the server's Finished", peer_finished));
     v.extend(ping(1));
     v
