@@ -133,28 +133,43 @@ struct Exposure {
 /// handshake).
 const COOKIES_KEPT: usize = 8;
 
-/// The running state of every check of one run.
+/// What the checks keep for one side of one conversation: the node `node` talking to
+/// `peer` (the server's side of a client's conversation, or the client's).
+#[derive(Debug, Default)]
+struct Side {
+    link: Link,
+    /// Payloads the peer's application sent to this side.
+    sent_to_me: HashSet<Vec<u8>>,
+    /// Payloads this side delivered.
+    got: HashSet<Vec<u8>>,
+    /// Digests of datagrams delivered to this side, and whether a delivery of that datagram
+    /// had a protected record accepted.
+    seen: HashMap<u64, bool>,
+    /// Retransmission keys this side sent on its timer, with their consecutive re-sends.
+    timer_copies: Vec<(u64, u32)>,
+    /// This side's own bound, if its implementation declares one.
+    bound: Option<u8>,
+}
+
+/// What the checks keep per conversation (per client).
+#[derive(Debug, Default)]
+struct Conv {
+    /// `[server side, client side]`.
+    sides: [Side; 2],
+    exposure: Exposure,
+    /// The tampered handshake message, if a fault tampered with one.
+    tampered: Option<String>,
+}
+
+/// The running state of every check of one run. State lives in a vector indexed by client
+/// node (the simulator's node ids are small): sweeps run the checks on every datagram of
+/// millions of runs, and hashing per lookup showed in their profile.
 #[derive(Debug)]
 pub struct Oracle {
     server: NodeId,
     cookies: bool,
     max_retransmissions: u8,
-    /// Per-node bounds where an implementation declares its own (see
-    /// `Implementation::max_retransmissions`).
-    retransmission_bounds: HashMap<NodeId, u8>,
-    links: HashMap<(NodeId, NodeId), Link>,
-    /// Payloads sent by the application, per (sender, receiver).
-    sent: HashMap<(NodeId, NodeId), HashSet<Vec<u8>>>,
-    /// Payloads delivered, per (sender, receiver).
-    got: HashMap<(NodeId, NodeId), HashSet<Vec<u8>>>,
-    /// Per receiver: digests of datagrams delivered, and whether a delivery of that datagram
-    /// had a protected record accepted.
-    seen: HashMap<NodeId, HashMap<u64, bool>>,
-    /// Per (sender, receiver, retransmission key): consecutive re-sends on the timer.
-    timer_copies: HashMap<(NodeId, NodeId, u64), u32>,
-    exposure: HashMap<NodeId, Exposure>,
-    /// Conversations (by client) with a tampered handshake message, and which.
-    tampered: HashMap<NodeId, String>,
+    convs: Vec<Conv>,
     /// Nodes the checks do not judge (a scripted hostile peer breaks rules on purpose).
     exempt: Option<NodeId>,
 }
@@ -166,21 +181,39 @@ impl Oracle {
             server,
             cookies,
             max_retransmissions,
-            retransmission_bounds: HashMap::new(),
-            links: HashMap::new(),
-            sent: HashMap::new(),
-            got: HashMap::new(),
-            seen: HashMap::new(),
-            timer_copies: HashMap::new(),
-            exposure: HashMap::new(),
-            tampered: HashMap::new(),
+            convs: Vec::new(),
             exempt: None,
         }
     }
 
+    fn conv(&mut self, client: NodeId) -> &mut Conv {
+        let i = usize::from(client);
+        if self.convs.len() <= i {
+            self.convs.resize_with(i + 1, Conv::default);
+        }
+        &mut self.convs[i]
+    }
+
+    /// The side of `node` in its conversation with `peer`.
+    fn side(&mut self, node: NodeId, peer: NodeId) -> &mut Side {
+        let (client, i) = if node == self.server { (peer, 0) } else { (node, 1) };
+        &mut self.conv(client).sides[i]
+    }
+
+    fn client_of(&self, a: NodeId, b: NodeId) -> NodeId {
+        if a == self.server { b } else { a }
+    }
+
     /// Holds `node` to `bound` timer retransmissions instead of the run's.
     pub fn set_retransmission_bound(&mut self, node: NodeId, bound: u8) {
-        self.retransmission_bounds.insert(node, bound);
+        if node == self.server {
+            // Every conversation's server side; conversations are created on demand, so
+            // remember it in the slot 0 conversation, which no client uses.
+            self.conv(node).sides[0].bound = Some(bound);
+        } else {
+            let server = self.server;
+            self.side(node, server).bound = Some(bound);
+        }
     }
 
     /// Stops judging what `node` sends (it is a hostile script, not an implementation).
@@ -190,33 +223,36 @@ impl Oracle {
 
     /// The application of `from` asked its endpoint to send `data` to `to`.
     pub fn on_app_send(&mut self, from: NodeId, to: NodeId, data: Vec<u8>) {
-        self.sent.entry((from, to)).or_default().insert(data);
+        self.side(to, from).sent_to_me.insert(data);
     }
 
     /// A fault tampered with handshake message `what` of the conversation of `client`.
     pub fn on_tampered(&mut self, client: NodeId, what: &str) {
-        self.tampered.entry(client).or_insert_with(|| what.to_string());
+        self.conv(client).tampered.get_or_insert_with(|| what.to_string());
     }
 
     /// Whether the conversation of `client` had a handshake message tampered with.
     pub fn is_tampered(&self, client: NodeId) -> bool {
-        self.tampered.contains_key(&client)
+        self.convs
+            .get(usize::from(client))
+            .is_some_and(|c| c.tampered.is_some())
     }
 
     /// `node` reported its connection with `peer` established.
     pub fn on_connected(&mut self, node: NodeId, peer: NodeId) -> Option<Violation> {
-        let l = self.links.entry((node, peer)).or_default();
-        l.connected = true;
-        l.closed = false;
-        self.reset_timer_counts(node, peer);
-        let client = if node == self.server { peer } else { node };
-        if let Some(what) = self.tampered.get(&client) {
+        let side = self.side(node, peer);
+        side.link.connected = true;
+        side.link.closed = false;
+        side.timer_copies.clear();
+        let client = self.client_of(node, peer);
+        let server = self.server;
+        if let Some(what) = &self.conv(client).tampered {
             return violation(
                 Invariant::TamperedHandshake,
                 format!(
                     "{} completed the handshake with {} after a tampered {what}",
-                    name(node, self.server),
-                    name(peer, self.server)
+                    name(node, server),
+                    name(peer, server)
                 ),
             );
         }
@@ -225,17 +261,12 @@ impl Oracle {
 
     /// `node` reported its connection with `peer` closed.
     pub fn on_closed(&mut self, node: NodeId, peer: NodeId) {
-        let l = self.links.entry((node, peer)).or_default();
-        l.connected = false;
-        l.closed = true;
-        self.reset_timer_counts(node, peer);
-    }
-
-    fn reset_timer_counts(&mut self, node: NodeId, peer: NodeId) {
         // A finished or abandoned handshake ends its flights' budgets; a later handshake
         // (a reconnect) starts its own.
-        self.timer_copies
-            .retain(|(f, t, _), _| !(*f == node && *t == peer));
+        let side = self.side(node, peer);
+        side.link.connected = false;
+        side.link.closed = true;
+        side.timer_copies.clear();
     }
 
     /// `node` delivered application data from `peer` to its application; `shown` prints it
@@ -247,8 +278,10 @@ impl Oracle {
         data: &[u8],
         shown: impl Fn() -> String,
     ) -> Option<Violation> {
-        let l = self.links.get(&(node, peer)).copied().unwrap_or_default();
         let server = self.server;
+        let sender = if node == server { "client" } else { "server" };
+        let side = self.side(node, peer);
+        let l = side.link;
         let who = || {
             if node == server {
                 format!("s: data from c{peer} {}", shown())
@@ -256,7 +289,6 @@ impl Oracle {
                 format!("c{node}: data {}", shown())
             }
         };
-        let sender = if node == self.server { "client" } else { "server" };
         if !l.connected {
             if l.closed {
                 return violation(
@@ -269,13 +301,13 @@ impl Oracle {
                 format!("{}: delivered before the handshake completed", who()),
             );
         }
-        if !self.sent.get(&(peer, node)).is_some_and(|s| s.contains(data)) {
+        if !side.sent_to_me.contains(data) {
             return violation(
                 Invariant::Integrity,
                 format!("{}: never sent by the {sender} (injected or altered)", who()),
             );
         }
-        if !self.got.entry((peer, node)).or_default().insert(data.to_vec()) {
+        if !side.got.insert(data.to_vec()) {
             return violation(Invariant::Integrity, format!("{}: delivered twice", who()));
         }
         None
@@ -298,7 +330,10 @@ impl Oracle {
         let server = self.server;
         let f = || name(from, server);
         let t = || name(to, server);
-        let l = self.links.get(&(from, to)).copied().unwrap_or_default();
+        let default_bound = self.max_retransmissions;
+        let server_bound = self.convs.first().and_then(|c| c.sides[0].bound);
+        let side = self.side(from, to);
+        let l = side.link;
         if l.closed && !l.connected && shape.has_content_type(23) {
             return violation(
                 Invariant::AfterClose,
@@ -310,17 +345,22 @@ impl Oracle {
             );
         }
         if shape.handshake {
-            let k = (from, to, shape.key);
+            let k = shape.key;
             match cause {
                 Cause::Timer if again => {
-                    let bound = self
-                        .retransmission_bounds
-                        .get(&from)
-                        .copied()
-                        .unwrap_or(self.max_retransmissions);
-                    let n = self.timer_copies.entry(k).or_insert(0);
-                    *n += 1;
-                    if *n > u32::from(bound) {
+                    let bound =
+                        if from == server { server_bound } else { side.bound }.unwrap_or(default_bound);
+                    let n = match side.timer_copies.iter_mut().find(|(key, _)| *key == k) {
+                        Some((_, n)) => {
+                            *n += 1;
+                            *n
+                        }
+                        None => {
+                            side.timer_copies.push((k, 1));
+                            1
+                        }
+                    };
+                    if n > u32::from(bound) {
                         return violation(
                             Invariant::Retransmissions,
                             format!(
@@ -334,12 +374,12 @@ impl Oracle {
                 _ => {
                     // A re-send prompted by the peer (its retransmission) or a new flight of
                     // the same shape starts the count again.
-                    self.timer_copies.remove(&k);
+                    side.timer_copies.retain(|(key, _)| *key != k);
                 }
             }
         }
         if from == self.server && self.cookies {
-            let e = self.exposure.entry(to).or_default();
+            let e = &mut self.conv(to).exposure;
             if !e.verified {
                 if shape.has_message(3) {
                     if let Some(c) = classify::hello_cookie(bytes, 3) {
@@ -369,7 +409,7 @@ impl Oracle {
     /// `bytes` from `from` are about to be delivered to `to`.
     pub fn before_delivery(&mut self, from: NodeId, to: NodeId, bytes: &[u8]) {
         if to == self.server && self.cookies {
-            let e = self.exposure.entry(from).or_default();
+            let e = &mut self.conv(from).exposure;
             if !e.verified {
                 e.received += bytes.len() as u64;
                 // The address proved it receives what the server sends it.
@@ -382,10 +422,12 @@ impl Oracle {
         }
     }
 
-    /// A datagram with `digest` was delivered to `to`; `accepted` says whether the receiver's
+    /// A datagram with `digest` from `from` was delivered to `to`; `accepted` says whether the receiver's
     /// count of accepted protected records moved (`None`: it cannot tell).
+    #[allow(clippy::too_many_arguments)]
     pub fn after_delivery(
         &mut self,
+        from: NodeId,
         to: NodeId,
         digest: u64,
         accepted: Option<bool>,
@@ -394,10 +436,11 @@ impl Oracle {
         tag: &str,
     ) -> Option<Violation> {
         let accepted = accepted.unwrap_or(false);
-        let seen = self.seen.entry(to).or_default();
+        let server = self.server;
+        let seen = &mut self.side(to, from).seen;
         let earlier = seen.get(&digest).copied();
         seen.insert(digest, earlier.unwrap_or(false) || accepted);
-        let n = name(to, self.server);
+        let n = name(to, server);
         if accepted && earlier == Some(true) {
             return violation(
                 Invariant::Replay,

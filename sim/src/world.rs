@@ -621,7 +621,7 @@ impl<'a> World<'a> {
         };
         let v = self
             .oracle
-            .after_delivery(to, digest, accepted, provenance, id, tag.name());
+            .after_delivery(from, to, digest, accepted, provenance, id, tag.name());
         self.violated(v);
         let client = Self::client_of(from, to);
         let toward = if to == SERVER {
