@@ -169,6 +169,8 @@ pub struct Oracle {
     server: NodeId,
     cookies: bool,
     max_retransmissions: u8,
+    /// The server's own bound, if its implementation declares one.
+    server_bound: Option<u8>,
     convs: Vec<Conv>,
     /// Nodes the checks do not judge (a scripted hostile peer breaks rules on purpose).
     exempt: Option<NodeId>,
@@ -181,6 +183,7 @@ impl Oracle {
             server,
             cookies,
             max_retransmissions,
+            server_bound: None,
             convs: Vec::new(),
             exempt: None,
         }
@@ -207,9 +210,7 @@ impl Oracle {
     /// Holds `node` to `bound` timer retransmissions instead of the run's.
     pub fn set_retransmission_bound(&mut self, node: NodeId, bound: u8) {
         if node == self.server {
-            // Every conversation's server side; conversations are created on demand, so
-            // remember it in the slot 0 conversation, which no client uses.
-            self.conv(node).sides[0].bound = Some(bound);
+            self.server_bound = Some(bound);
         } else {
             let server = self.server;
             self.side(node, server).bound = Some(bound);
@@ -331,7 +332,7 @@ impl Oracle {
         let f = || name(from, server);
         let t = || name(to, server);
         let default_bound = self.max_retransmissions;
-        let server_bound = self.convs.first().and_then(|c| c.sides[0].bound);
+        let server_bound = self.server_bound;
         let side = self.side(from, to);
         let l = side.link;
         if l.closed && !l.connected && shape.has_content_type(23) {
