@@ -25,5 +25,8 @@ fn at_30_percent_loss_each_way_999_of_1000_runs_complete() {
         "30% loss each way: {passed} of {runs} runs complete ({:.2}%)",
         passed as f64 * 100.0 / runs as f64
     );
-    assert!(passed * 1000 >= runs * 999, "only {passed} of {runs} runs complete");
+    assert!(
+        passed * 1000 >= runs * 999,
+        "only {passed} of {runs} runs complete"
+    );
 }

@@ -58,6 +58,10 @@ pub(crate) trait Role {
     /// The handshake message that asks to renegotiate when it arrives on an established
     /// connection (HelloRequest for a client, ClientHello for a server).
     fn renegotiation_trigger(&self) -> HandshakeType;
+
+    /// Whether a renegotiation request on an established connection is answered with a
+    /// no_renegotiation warning (otherwise it is ignored).
+    fn alerts_renegotiation(&self) -> bool;
 }
 
 /// Processes everything the last datagram queued.
@@ -94,15 +98,23 @@ fn handle(
     match item {
         Incoming::Handshake(message) => {
             if core.phase == Phase::Handshaking {
+                if message.msg_type == HandshakeType::HELLO_REQUEST {
+                    // RFC 5246 7.4.1.1: ignored while a handshake is under way (and a server
+                    // has no use for one at all); never part of a flight.
+                    return Ok(());
+                }
                 core.note_peer_message(message.peer_message());
                 return role.on_handshake(core, now, rng, message);
             }
+            // Renegotiation is not supported: a request is refused with a no_renegotiation
+            // warning and the connection carries on (RFC 5246 7.2.2; RFC 5746 does not oblige
+            // support), or ignored where the role says so (a client facing a server that
+            // signalled secure renegotiation; RFC 5246 7.4.1.1).
             if message.msg_type == role.renegotiation_trigger()
+                && role.alerts_renegotiation()
                 && message.epoch == core.records.read_epoch()
                 && message.epoch > 0
             {
-                // Renegotiation is not supported: refuse politely and carry on (RFC 5246
-                // 7.2.2: no_renegotiation is a warning; RFC 5746 does not oblige support).
                 let alert = Alert {
                     level: AlertLevel::WARNING,
                     description: AlertDescription::NO_RENEGOTIATION,
