@@ -366,3 +366,33 @@ fn a_silent_connection_ends_by_the_clients_own_idle_timeout() {
     );
     assert!(pair.client.is_closed());
 }
+
+#[test]
+fn a_forged_next_epoch_record_before_change_cipher_spec_does_not_end_the_handshake() {
+    // An off-path attacker injects an epoch-1 handshake record while the server waits for the
+    // client's ChangeCipherSpec; it is buffered, fails to authenticate once the keys exist, and
+    // is dropped and counted: one such record is not taken for a key mismatch.
+    let mut pair = Pair::new(client_config(PSK, 1200), server_config(true, 1200), 14);
+    let forged = plain_record(
+        ContentType::HANDSHAKE,
+        1,
+        0,
+        &[0x55; 40],
+        ProtocolVersion::DTLS1_2,
+    );
+    let now = pair.now;
+    for _ in 0..2 {
+        for d in client_out(&mut pair.client) {
+            pair.server.handle_datagram(now, CLIENT_ADDR, &d);
+        }
+        for d in server_out(&mut pair.server) {
+            pair.client.handle_datagram(now, &d);
+        }
+    }
+    pair.server.handle_datagram(now, CLIENT_ADDR, &forged);
+    pair.step(&mut |_, _, _| false);
+    pair.step(&mut |_, _, _| false);
+    assert!(pair.client.is_connected(), "{:?}", pair.client_events);
+    assert!(pair.server_connected(), "{:?}", pair.server_events);
+    assert_eq!(pair.server.record_stats(&CLIENT_ADDR).unwrap().bad_mac, 1);
+}

@@ -415,3 +415,17 @@ fn an_out_of_order_message_is_one_typed_error_naming_state_and_types() {
     let out = client_out(&mut client);
     assert_eq!(records_of(&out[0])[0].1, vec![2, 10]);
 }
+
+/// RFC 5246 7.4.1.1: a HelloRequest that arrives while a handshake is under way is ignored.
+#[test]
+fn a_hello_request_during_the_handshake_is_ignored() {
+    let mut pair = Pair::new(client_config(SUITE, 1200), server_config(true, 1200), 41);
+    let _ = client_out(&mut pair.client);
+    let hello_request = handshake_record(0, dtls::wire::HandshakeType::HELLO_REQUEST, 0, 0, 0, &[]);
+    pair.client.handle_datagram(pair.now, &hello_request);
+    assert!(client_out(&mut pair.client).is_empty(), "nothing sent in answer");
+    assert!(pair.client.poll_event().is_none(), "no error");
+    // The lost first ClientHello is re-sent by the timer and the handshake completes.
+    pair.drive(&mut |_, _, _| false, Duration::from_secs(10));
+    assert!(pair.client.is_connected(), "{:?}", pair.client_events);
+}

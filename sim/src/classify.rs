@@ -179,6 +179,149 @@ pub fn retransmission_key(datagram: &[u8]) -> u64 {
     h.finish()
 }
 
+/// What the simulator needs to know about every datagram sent, in one pass and without
+/// allocating (sweeps classify every datagram of millions of runs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// Some record belongs to the handshake (handshake or ChangeCipherSpec).
+    pub handshake: bool,
+    /// Equal for retransmissions of the same records (see [`retransmission_key`]).
+    pub key: u64,
+    /// Bit `t - 20` set for each content type `t` in 20..=23 present.
+    pub content_types: u8,
+    /// Bit `t` set for each cleartext handshake message type `t < 32` present.
+    pub messages: u32,
+    /// Some handshake record is encrypted (epoch > 0): a Finished in DTLS 1.2.
+    pub encrypted_handshake: bool,
+}
+
+impl Shape {
+    /// Whether a record of content type `t` (20..=23) is present.
+    pub fn has_content_type(&self, t: u8) -> bool {
+        (20..=23).contains(&t) && self.content_types & (1 << (t - 20)) != 0
+    }
+
+    /// Whether a cleartext handshake message of type `t` is present.
+    pub fn has_message(&self, t: u8) -> bool {
+        t < 32 && self.messages & (1 << t) != 0
+    }
+
+    /// The names (as targeted faults spell them) of the handshake messages present, in
+    /// handshake type order, `Finished` last when an encrypted handshake record is present.
+    pub fn message_names(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = (0..32u8)
+            .filter(|t| self.has_message(*t))
+            .map(handshake_name)
+            .collect();
+        if self.encrypted_handshake && !out.contains(&"Finished") {
+            out.push("Finished");
+        }
+        out
+    }
+}
+
+/// The [`Shape`] of a datagram.
+pub fn shape(datagram: &[u8]) -> Shape {
+    let mut h = DefaultHasher::new();
+    let mut s = Shape::default();
+    for span in record_spans(datagram) {
+        let Ok(span) = span else { break };
+        let hd = span.header;
+        let ct = hd.content_type;
+        if (20..=23).contains(&ct.0) {
+            s.content_types |= 1 << (ct.0 - 20);
+        }
+        s.handshake |= matches!(ct, ContentType::HANDSHAKE | ContentType::CHANGE_CIPHER_SPEC);
+        ct.0.hash(&mut h);
+        hd.epoch.hash(&mut h);
+        if hd.epoch == 0 && ct == ContentType::HANDSHAKE {
+            let body = datagram.get(span.fragment_range.clone()).unwrap_or_default();
+            for f in split_handshake(body) {
+                let Ok(f) = f else { break };
+                let fh = f.header;
+                if fh.msg_type.0 < 32 {
+                    s.messages |= 1 << fh.msg_type.0;
+                }
+                (
+                    fh.msg_type.0,
+                    fh.message_seq,
+                    fh.fragment_offset,
+                    fh.fragment_length,
+                )
+                    .hash(&mut h);
+            }
+        } else {
+            if ct == ContentType::HANDSHAKE {
+                s.encrypted_handshake = true;
+            }
+            span.record_range().len().hash(&mut h);
+        }
+    }
+    s.key = h.finish();
+    s
+}
+
+/// Where each fragment of handshake message `name` ends in the datagram (exclusive byte
+/// offsets): cleartext fragments of that type wherever they sit in a record, and for
+/// `Finished` also every encrypted handshake record (which is what a DTLS 1.2 Finished is).
+pub fn message_ends(datagram: &[u8], name: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    for span in record_spans(datagram) {
+        let Ok(span) = span else { break };
+        let h = span.header;
+        if h.content_type != ContentType::HANDSHAKE {
+            continue;
+        }
+        if h.epoch > 0 {
+            if name == "Finished" {
+                out.push(span.fragment_range.end);
+            }
+            continue;
+        }
+        let Some(body) = datagram.get(span.fragment_range.clone()) else {
+            continue;
+        };
+        let mut at = span.fragment_range.start;
+        for f in split_handshake(body) {
+            let Ok(f) = f else { break };
+            at += 12 + f.body.len();
+            // For an empty body (ServerHelloDone) the last byte is the header's fragment
+            // length, which is then damaged instead.
+            if handshake_name(f.header.msg_type.0) == name {
+                out.push(at);
+            }
+        }
+    }
+    out
+}
+
+/// The cookie of the first whole ClientHello (`msg_type` 1) or HelloVerifyRequest (3) in a
+/// datagram, read from the cleartext bytes (RFC 6347 4.2.1: the cookie follows the random and
+/// session_id in a ClientHello, and the server_version in a HelloVerifyRequest).
+pub fn hello_cookie(datagram: &[u8], msg_type: u8) -> Option<Vec<u8>> {
+    for span in record_spans(datagram) {
+        let Ok(span) = span else { break };
+        if span.header.epoch != 0 || span.header.content_type != ContentType::HANDSHAKE {
+            continue;
+        }
+        let body = datagram.get(span.fragment_range.clone())?;
+        for f in split_handshake(body) {
+            let Ok(f) = f else { break };
+            if f.header.msg_type.0 != msg_type || f.header.fragment_offset != 0 {
+                continue;
+            }
+            let b = f.body;
+            let at = match msg_type {
+                1 => 2 + 32 + 1 + usize::from(*b.get(34)?),
+                _ => 2,
+            };
+            let len = usize::from(*b.get(at)?);
+            return b.get(at + 1..at + 1 + len).map(<[u8]>::to_vec);
+        }
+    }
+    None
+}
+
 /// A stable 64-bit digest of the exact bytes (for recognising replays and duplicates).
 pub fn digest(datagram: &[u8]) -> u64 {
     let mut h = DefaultHasher::new();

@@ -1,9 +1,10 @@
 //! Exhaustive explorers: every single-datagram drop position in a handshake, every
-//! permutation of each flight, each datagram dropped up to three times. Cases are derived
-//! from the fault-free run of the same spec, enumerated in a fixed order, and each is a named
-//! targeted fault, so any case replays with `--scenario NAME`.
+//! permutation of each flight, each datagram dropped up to three times, and every handshake
+//! message tampered with. Cases are derived from the fault-free run of the same spec,
+//! enumerated in a fixed order, and each is a named targeted fault, so any case replays with
+//! `--scenario NAME`.
 
-use crate::faults::Fault;
+use crate::faults::{Fault, TAMPERABLE};
 use crate::scenario::RunSpec;
 use crate::sim::{self, FlightInfo};
 
@@ -19,11 +20,19 @@ pub enum Family {
     Permutations,
     /// Each datagram dropped twice and three times (once is [`Family::Drops`]).
     RepeatedDrops,
+    /// Each handshake message of the run tampered with in every copy: the handshake must be
+    /// rejected, never completed.
+    Tampering,
 }
 
 impl Family {
     /// All families, in order.
-    pub const ALL: [Family; 3] = [Family::Drops, Family::Permutations, Family::RepeatedDrops];
+    pub const ALL: [Family; 4] = [
+        Family::Drops,
+        Family::Permutations,
+        Family::RepeatedDrops,
+        Family::Tampering,
+    ];
 
     /// The scenario name of the family.
     pub fn name(self) -> &'static str {
@@ -31,6 +40,7 @@ impl Family {
             Family::Drops => "exhaustive-drop",
             Family::Permutations => "exhaustive-permute",
             Family::RepeatedDrops => "exhaustive-drop3",
+            Family::Tampering => "exhaustive-tamper",
         }
     }
 
@@ -43,8 +53,23 @@ impl Family {
     }
 }
 
+/// What the explorers enumerate: the handshake flights of the fault-free run and the
+/// handshake messages it carried.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CleanRun {
+    /// The handshake flights, in order.
+    pub flights: Vec<FlightInfo>,
+    /// The handshake messages, by name.
+    pub messages: Vec<&'static str>,
+}
+
 /// The handshake flights of the fault-free run of `spec` (same settings, perfect link).
 pub fn clean_flights(spec: &RunSpec) -> Result<Vec<FlightInfo>, String> {
+    Ok(clean_run(spec)?.flights)
+}
+
+/// The fault-free run of `spec` (same settings, perfect link), as the explorers see it.
+pub fn clean_run(spec: &RunSpec) -> Result<CleanRun, String> {
     let mut clean = spec.clone();
     clean.link = crate::link::LinkProfile::perfect(spec.link.latency_ms);
     clean.partitions.clear();
@@ -56,7 +81,10 @@ pub fn clean_flights(spec: &RunSpec) -> Result<Vec<FlightInfo>, String> {
     if let Some(f) = r.failure {
         return Err(format!("the fault-free run fails ({}): {}", f.kind, f.message));
     }
-    Ok(r.flights.into_iter().take_while(|f| f.handshake).collect())
+    Ok(CleanRun {
+        flights: r.flights.into_iter().take_while(|f| f.handshake).collect(),
+        messages: r.handshake_messages,
+    })
 }
 
 /// All permutations of `0..n` except the identity, in lexicographic order.
@@ -73,10 +101,18 @@ fn permutations(n: usize) -> Vec<Vec<usize>> {
     out
 }
 
-/// The cases of `family` for a run shaped like `flights`.
-pub fn cases(family: Family, flights: &[FlightInfo]) -> Vec<Fault> {
+/// The cases of `family` for a run shaped like `clean`.
+pub fn cases(family: Family, clean: &CleanRun) -> Vec<Fault> {
     let mut out = Vec::new();
-    for (f, info) in flights.iter().enumerate() {
+    if family == Family::Tampering {
+        // In handshake order, as TAMPERABLE lists them.
+        return TAMPERABLE
+            .iter()
+            .filter(|n| clean.messages.contains(n))
+            .map(|name| Fault::Tamper { name })
+            .collect();
+    }
+    for (f, info) in clean.flights.iter().enumerate() {
         let flight = f as u32 + 1;
         match family {
             Family::Drops => {
@@ -95,6 +131,7 @@ pub fn cases(family: Family, flights: &[FlightInfo]) -> Vec<Fault> {
                         .map(|order| Fault::PermuteFlight { flight, order }),
                 );
             }
+            Family::Tampering => {}
         }
     }
     out
@@ -103,10 +140,10 @@ pub fn cases(family: Family, flights: &[FlightInfo]) -> Vec<Fault> {
 /// Every case of the given families for `spec`, as runnable specs (the base spec's link and
 /// faults are replaced: each case runs alone on a perfect link).
 pub fn case_specs(spec: &RunSpec, families: &[Family]) -> Result<Vec<RunSpec>, String> {
-    let flights = clean_flights(spec)?;
+    let clean = clean_run(spec)?;
     let mut out = Vec::new();
     for fam in families {
-        for fault in cases(*fam, &flights) {
+        for fault in cases(*fam, &clean) {
             let mut s = spec.clone();
             s.link = crate::link::LinkProfile::perfect(spec.link.latency_ms);
             s.partitions.clear();

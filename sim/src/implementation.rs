@@ -149,14 +149,17 @@ pub struct RetransmitSpec {
 }
 
 impl RetransmitSpec {
-    /// RFC 6347's timer (1 s doubling to 60 s) with the engine's default give-up count and
-    /// handshake timeout (`dtls::config::Limits::DEFAULT`), so runs follow the engine's
-    /// defaults when they change.
-    pub const DEFAULT: RetransmitSpec = RetransmitSpec {
-        initial_ms: dtls::config::Limits::DEFAULT.retransmit_initial.as_millis(),
-        max_ms: dtls::config::Limits::DEFAULT.retransmit_max.as_millis(),
-        max_retransmissions: dtls::config::Limits::DEFAULT.max_retransmissions,
-        handshake_timeout_ms: dtls::config::Limits::DEFAULT.handshake_timeout.as_millis(),
+    /// Our engine's defaults (`dtls::config::Limits::DEFAULT`: RFC 6347's 1 s timer doubling
+    /// to 60 s, and the engine's give-up count and handshake timeout), so that ours runs with
+    /// its own defaults and every other implementation is asked for the same schedule.
+    pub const DEFAULT: RetransmitSpec = {
+        let l = dtls::config::Limits::DEFAULT;
+        RetransmitSpec {
+            initial_ms: l.retransmit_initial.as_millis(),
+            max_ms: l.retransmit_max.as_millis(),
+            max_retransmissions: l.max_retransmissions,
+            handshake_timeout_ms: l.handshake_timeout.as_millis(),
+        }
     };
 }
 
@@ -242,6 +245,15 @@ pub trait Implementation: Send + Sync {
     fn server(&self, spec: &EndpointSpec, me: NodeId, now: Instant) -> Result<Box<dyn Endpoint>, String>;
     /// Whether its runs are reproducible.
     fn determinism(&self) -> Determinism;
+    /// The most times an endpoint built from `spec` re-sends one flight on its own timer:
+    /// the bound the oracle holds it to. The default, the spec's
+    /// [`RetransmitSpec::max_retransmissions`], is right for an implementation that applies
+    /// the spec; one whose library fixes the count (OpenSSL's is 12) returns that instead,
+    /// so the invariant still catches unbounded retransmission without failing a documented
+    /// constant.
+    fn max_retransmissions(&self, spec: &EndpointSpec) -> u8 {
+        spec.retransmit.max_retransmissions
+    }
 }
 
 impl fmt::Debug for dyn Implementation {

@@ -230,6 +230,31 @@ pub fn server_config(spec: &EndpointSpec) -> Result<ServerConfig, String> {
     Ok(s)
 }
 
+/// Whether two specs ask for the same configuration (the seed only feeds the RNG).
+fn same_but_seed(a: &EndpointSpec, b: &EndpointSpec) -> bool {
+    let EndpointSpec {
+        suite,
+        psk,
+        credentials,
+        trust_der,
+        server_name,
+        cookies,
+        mtu,
+        require_extended_master_secret,
+        seed: _,
+        retransmit,
+    } = a;
+    *suite == b.suite
+        && *psk == b.psk
+        && *credentials == b.credentials
+        && *trust_der == b.trust_der
+        && *server_name == b.server_name
+        && *cookies == b.cookies
+        && *mtu == b.mtu
+        && *require_extended_master_secret == b.require_extended_master_secret
+        && *retransmit == b.retransmit
+}
+
 #[derive(Debug, Clone)]
 enum Prepared {
     Client(Arc<ClientConfig>),
@@ -254,15 +279,18 @@ impl Ours {
     }
 
     fn prepared(&self, spec: &EndpointSpec, role: Role) -> Result<Prepared, String> {
+        if let Ok(cache) = self.cache.lock() {
+            if let Some((_, _, p)) = cache
+                .iter()
+                .find(|(r, s, _)| *r == role && same_but_seed(s, spec))
+            {
+                return Ok(p.clone());
+            }
+        }
         let key = EndpointSpec {
             seed: 0,
             ..spec.clone()
         };
-        if let Ok(cache) = self.cache.lock() {
-            if let Some((_, _, p)) = cache.iter().find(|(r, s, _)| *r == role && *s == key) {
-                return Ok(p.clone());
-            }
-        }
         let p = match role {
             Role::Client => Prepared::Client(Arc::new(client_config(spec)?)),
             Role::Server => Prepared::Server(Arc::new(server_config(spec)?)),

@@ -53,6 +53,9 @@ pub struct RunSpec {
     pub partitions: Vec<(Partition, Direction)>,
     /// Targeted faults.
     pub faults: Vec<Fault>,
+    /// A bug pattern (a scripted hostile peer plays one side; see
+    /// [`crate::scenarios::patterns`]).
+    pub pattern: Option<String>,
     /// Override of [`RetransmitSpec::max_retransmissions`].
     pub max_retransmissions: Option<u8>,
     /// Override of [`RetransmitSpec::handshake_timeout_ms`], in seconds.
@@ -97,6 +100,7 @@ impl Default for RunSpec {
             link: default_link(),
             partitions: Vec::new(),
             faults: Vec::new(),
+            pattern: None,
             max_retransmissions: None,
             handshake_timeout_s: None,
             require_ems: true,
@@ -281,6 +285,9 @@ impl RunSpec {
         }
         for f in &self.faults {
             let _ = write!(s, " --scenario {f}");
+        }
+        if let Some(p) = &self.pattern {
+            let _ = write!(s, " --scenario {p}");
         }
         s
     }

@@ -145,6 +145,8 @@ pub struct Summary {
     pub failures: Vec<(u64, Failure)>,
     /// Failures in total.
     pub failed: u64,
+    /// Failures by class, in first-seen order.
+    pub failed_by_kind: Vec<(FailureKind, u64)>,
 }
 
 impl Summary {
@@ -157,6 +159,10 @@ impl Summary {
                 None => s.passed += 1,
                 Some(f) => {
                     s.failed += 1;
+                    match s.failed_by_kind.iter_mut().find(|(k, _)| *k == f.kind) {
+                        Some((_, n)) => *n += 1,
+                        None => s.failed_by_kind.push((f.kind.clone(), 1)),
+                    }
                     if s.failures.len() < 10 {
                         s.failures.push((o.seed, f.clone()));
                     }
@@ -239,6 +245,14 @@ impl Summary {
             "  records dropped by the endpoints: {}\n",
             rec.join(", ")
         ));
+        if !self.failed_by_kind.is_empty() {
+            let k: Vec<String> = self
+                .failed_by_kind
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect();
+            out.push_str(&format!("  failures by class: {}\n", k.join(", ")));
+        }
         for (seed, f) in &self.failures {
             let mut s = spec.clone();
             s.seed = *seed;
@@ -301,6 +315,42 @@ pub fn loss_table(
 /// Threads to use: every core the OS reports.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Runs a list of specs with one pairing (their implementation names are not looked up) in
+/// parallel; reports come back in list order.
+pub fn run_many_with(
+    specs: &[RunSpec],
+    pairing: &Pairing,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<RunReport>, String> {
+    let next = AtomicU64::new(0);
+    let finished = AtomicU64::new(0);
+    let results = Mutex::new(Vec::with_capacity(specs.len()));
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1).min(specs.len().max(1)) {
+            s.spawn(|| {
+                let mut local = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    let Some(spec) = specs.get(i) else { break };
+                    let mut r = run_guarded(spec, pairing);
+                    r.trace.clear();
+                    local.push((i, r));
+                    progress(finished.fetch_add(1, Ordering::Relaxed) + 1);
+                }
+                if let Ok(mut r) = results.lock() {
+                    r.extend(local);
+                }
+            });
+        }
+    });
+    let mut out = results
+        .into_inner()
+        .map_err(|_| "a worker panicked".to_string())?;
+    out.sort_by_key(|(i, _)| *i);
+    Ok(out.into_iter().map(|(_, r)| r).collect())
 }
 
 /// Runs a list of specs (exhaustive cases) in parallel; reports come back in list order.

@@ -112,3 +112,35 @@ fn the_replay_command_names_every_setting() {
         "cargo run --release -p dtls-sim -- --seed 1 --loss 0"
     );
 }
+
+/// The hostile peer draws from the run's seeded streams too: a bug pattern replays byte for
+/// byte.
+#[test]
+fn bug_patterns_replay_byte_for_byte() {
+    use dtls_sim::implementation::SuiteId;
+    for p in dtls_sim::scenarios::patterns::PATTERNS {
+        let suite = [
+            SuiteId::PSK_WITH_AES_128_CCM_8,
+            SuiteId::ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            SuiteId::PSK_WITH_AES_128_CBC_SHA256,
+        ]
+        .into_iter()
+        .find(|s| dtls_sim::scenarios::applies(p, *s))
+        .unwrap();
+        let spec = traced(RunSpec {
+            suite,
+            pattern: Some(p.name.to_string()),
+            ..RunSpec::perfect()
+        });
+        let a = run(&spec);
+        let b = run(&spec);
+        assert!(!a.trace.is_empty(), "{}", p.name);
+        assert_eq!(a.trace, b.trace, "{}", p.name);
+        assert_eq!(
+            dtls_sim::pcap::write(&a.capture),
+            dtls_sim::pcap::write(&b.capture),
+            "{}",
+            p.name
+        );
+    }
+}

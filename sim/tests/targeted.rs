@@ -1,6 +1,5 @@
 //! Every targeted scenario of TESTING.md section 1, on a perfect link, for a PSK and an
-//! ECDHE suite. Known engine bugs are `#[ignore]`d with the reason (see the simulator's
-//! report to the engine owner).
+//! ECDHE suite. Known engine bugs are listed in `dtls_sim::expected`, not ignored here.
 
 use dtls_sim::faults::Fault;
 use dtls_sim::implementation::SuiteId;
@@ -140,4 +139,45 @@ fn delayed_change_cipher_spec_does_not_cause_a_retransmission_storm() {
         r.retransmissions,
         failure_report(&spec, &r)
     );
+}
+
+#[test]
+fn change_cipher_spec_before_any_hello() {
+    check("inject-early-ccs");
+}
+
+#[test]
+fn records_with_a_huge_epoch_before_the_handshake() {
+    check("inject-early-high-epoch");
+}
+
+#[test]
+fn the_servers_final_flight_arriving_twice() {
+    check("repeat-final-flight");
+}
+
+/// Tampering with a handshake message must end in a rejected handshake: the run passes
+/// because the client's connection failed and the conversation was marked rejected, not
+/// because it completed.
+#[test]
+fn tampered_handshake_messages_are_rejected() {
+    for name in [
+        "ClientHello",
+        "HelloVerifyRequest",
+        "ServerHello",
+        "ClientKeyExchange",
+        "Finished",
+    ] {
+        for suite in SUITES {
+            let spec = RunSpec {
+                suite,
+                faults: vec![format!("tamper:{name}").parse::<Fault>().unwrap()],
+                ..RunSpec::perfect()
+            };
+            let r = run(&spec);
+            assert!(r.passed(), "{}", failure_report(&spec, &r));
+            assert_eq!(r.rejected, vec![1], "tamper:{name} was not rejected");
+            assert_eq!(r.handshake_ms, None, "tamper:{name}");
+        }
+    }
 }

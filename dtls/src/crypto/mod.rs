@@ -165,6 +165,36 @@ pub trait Hash: fmt::Debug + Send + Sync {
     fn fork(&self) -> Box<dyn Hash>;
 }
 
+/// An HMAC with its key absorbed once (the ipad and opad blocks hashed); every
+/// [`mac`](KeyedHmac::mac) starts from a copy of that state. The PRF keys one per call and
+/// reuses it for every `A(i)` and output block, which saves two compressions per HMAC.
+pub trait KeyedHmac: fmt::Debug + Send + Sync {
+    /// HMAC of the concatenation of `parts` into `out`; returns the tag length.
+    fn mac(&self, parts: &[&[u8]], out: &mut [u8; MAX_HASH_LEN]) -> Result<usize, CryptoError>;
+}
+
+/// The fallback [`KeyedHmac`] for providers that only offer one-shot
+/// [`CryptoProvider::hmac`]: it keys the HMAC again for every tag.
+pub struct UnkeyedHmac<'a, P: ?Sized> {
+    provider: &'a P,
+    alg: HashAlgorithm,
+    key: &'a [u8],
+}
+
+impl<P: ?Sized> fmt::Debug for UnkeyedHmac<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnkeyedHmac")
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: CryptoProvider + ?Sized> KeyedHmac for UnkeyedHmac<'_, P> {
+    fn mac(&self, parts: &[&[u8]], out: &mut [u8; MAX_HASH_LEN]) -> Result<usize, CryptoError> {
+        self.provider.hmac(self.alg, self.key, parts, out)
+    }
+}
+
 /// An ephemeral key pair for ECDHE.
 pub trait KeyExchange: fmt::Debug + Send + Sync {
     /// The public key as sent on the wire (uncompressed SEC1 point for P-256).
@@ -425,6 +455,20 @@ pub trait CryptoProvider: fmt::Debug + Send + Sync {
         out: &mut [u8; MAX_HASH_LEN],
     ) -> Result<usize, CryptoError>;
 
+    /// An HMAC keyed once with `key`, for many tags under the same key (the PRF). The default
+    /// keys it again for every tag through [`hmac`](Self::hmac); providers override it.
+    fn hmac_key<'a>(
+        &'a self,
+        alg: HashAlgorithm,
+        key: &'a [u8],
+    ) -> Result<Box<dyn KeyedHmac + 'a>, CryptoError> {
+        Ok(Box::new(UnkeyedHmac {
+            provider: self,
+            alg,
+            key,
+        }))
+    }
+
     /// A fresh ephemeral key pair for `group`, drawing randomness from `rng`.
     fn key_exchange(
         &self,
@@ -471,15 +515,19 @@ pub trait CryptoProvider: fmt::Debug + Send + Sync {
     }
 }
 
+pub mod aead;
 pub mod cbc;
+pub mod ccm;
+pub mod hardware;
 pub mod prf;
 pub mod rsa_premaster;
+pub mod table_aes;
 
 #[cfg(feature = "rustcrypto")]
 pub mod rustcrypto;
 #[cfg(feature = "rustcrypto-p384")]
 pub mod rustcrypto_p384;
-#[cfg(feature = "rustcrypto")]
+#[cfg(all(feature = "rustcrypto", feature = "ecdhe", feature = "sha384"))]
 pub mod rustcrypto_pk;
 #[cfg(feature = "rustcrypto-rsa")]
 pub mod rustcrypto_rsa;

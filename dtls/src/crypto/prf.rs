@@ -72,10 +72,13 @@ pub fn prf<P: CryptoProvider + ?Sized>(
         *slot = part;
     }
 
+    // Keyed once: every HMAC below starts from a copy of the keyed state (on a Cortex-M4 this
+    // is about a sixth of a PSK handshake side, notes/cortex-m-crypto-costs.md).
+    let mac = provider.hmac_key(alg, secret)?;
     let mut a = Zeroizing::new([0u8; MAX_HASH_LEN]);
     let mut block = Zeroizing::new([0u8; MAX_HASH_LEN]);
     // A(1) = HMAC(secret, seed).
-    let mut a_len = provider.hmac(alg, secret, &full_seed, &mut a)?;
+    let mut a_len = mac.mac(&full_seed, &mut a)?;
     let mut written = 0;
     while written < out.len() {
         let a_i = a.get(..a_len).ok_or(CryptoError::BadLength)?;
@@ -87,7 +90,7 @@ pub fn prf<P: CryptoProvider + ?Sized>(
             full_seed[3],
             full_seed[4],
         ];
-        let n = provider.hmac(alg, secret, &parts, &mut block)?;
+        let n = mac.mac(&parts, &mut block)?;
         if n == 0 {
             return Err(CryptoError::Unsupported);
         }
@@ -99,12 +102,7 @@ pub fn prf<P: CryptoProvider + ?Sized>(
         written += take;
         if written < out.len() {
             let mut next = Zeroizing::new([0u8; MAX_HASH_LEN]);
-            a_len = provider.hmac(
-                alg,
-                secret,
-                &[a.get(..a_len).ok_or(CryptoError::BadLength)?],
-                &mut next,
-            )?;
+            a_len = mac.mac(&[a.get(..a_len).ok_or(CryptoError::BadLength)?], &mut next)?;
             *a = *next;
         }
     }

@@ -1,34 +1,48 @@
 //! The default crypto provider, built on RustCrypto crates (`aes`, `ccm`, `aes-gcm`, `cbc`,
 //! `hmac`, `sha1`, `sha2`, `p256`); all of them are `no_std`.
 //!
+//! The crate features `ccm`, `gcm`, `cbc`, `aes256`, `sha384` and `ecdhe` decide which
+//! primitives are compiled in (all of them by default); what is left out is answered with
+//! [`CryptoError::Unsupported`], so a firmware links only what it negotiates.
+//!
 //! Record keys are expanded once per epoch when the record cipher is built, and the expanded
 //! keys are zeroized when it is dropped (the `zeroize` features of `aes`, `aes-gcm`, `hmac` and
 //! `sha2` are enabled). ECDHE secrets and signing keys are `p256` types that zeroize on drop.
 
 use alloc::boxed::Box;
 use core::fmt;
-use core::ops::Range;
 
-use aes::{Aes128, Aes256};
-use aes_gcm::aead::array::Array;
-use aes_gcm::aead::consts::{U8, U12, U16};
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::{Aes128Gcm, Aes256Gcm};
-use cbc::cipher::{
+use aes::cipher::array::Array;
+#[cfg(feature = "cbc")]
+use aes::cipher::consts::U16;
+#[cfg(feature = "cbc")]
+use aes::cipher::{
     BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, BlockSizeUser, InnerIvInit,
 };
+use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
+#[cfg(feature = "ecdhe")]
 use p256::ecdsa::signature::{Signer, Verifier};
+#[cfg(feature = "ecdhe")]
 use p256::elliptic_curve::sec1::ToSec1Point;
+#[cfg(feature = "ecdhe")]
 use p256::pkcs8::DecodePrivateKey;
+#[cfg(feature = "cbc")]
 use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha384};
+#[cfg(feature = "sha384")]
+use sha2::Sha384;
+use sha2::{Digest, Sha256};
+#[cfg(feature = "ecdhe")]
 use zeroize::Zeroizing;
 
+use super::aead::{AeadCipher, Block, BlockEncrypt, BlockPass};
+#[cfg(feature = "cbc")]
 use super::cbc::{BLOCK_LEN, CbcBlockCipher, CbcRecordCipher, RecordMac};
+#[cfg(feature = "ccm")]
+use super::ccm::Ccm;
 use super::{
-    BulkCipher, CryptoError, CryptoProvider, ExplicitNonce, Hash, HashAlgorithm, KeyExchange, MAX_HASH_LEN,
-    NamedGroup, RecordAad, RecordCipher, SecureRandom, SignatureScheme, SigningKey,
+    BulkCipher, CryptoError, CryptoProvider, Hash, HashAlgorithm, KeyExchange, KeyedHmac, MAX_HASH_LEN,
+    NamedGroup, RecordCipher, SecureRandom, SignatureScheme, SigningKey,
 };
 
 /// The RustCrypto-based provider. Stateless; every method builds what it returns.
@@ -45,75 +59,183 @@ impl RustCrypto {
 // ---------------------------------------------------------------------------------------------
 // AEAD
 
-/// Length of the implicit part of the AEAD nonce (the `fixed_iv` from the key block).
-pub const AEAD_FIXED_IV_LEN: usize = 4;
-/// Length of the explicit AEAD nonce carried in front of each record.
-pub const AEAD_EXPLICIT_NONCE_LEN: usize = 8;
-/// Full AEAD nonce length (RFC 5116 `N_MIN` = `N_MAX` = 12 for the TLS suites).
-pub const AEAD_NONCE_LEN: usize = AEAD_FIXED_IV_LEN + AEAD_EXPLICIT_NONCE_LEN;
+pub use super::aead::{AEAD_EXPLICIT_NONCE_LEN, AEAD_FIXED_IV_LEN, AEAD_NONCE_LEN};
 
-type Aes128Ccm8 = ccm::Ccm<Aes128, U8, U12>;
-type Aes256Ccm8 = ccm::Ccm<Aes256, U8, U12>;
-type Aes128Ccm16 = ccm::Ccm<Aes128, U16, U12>;
-type Aes256Ccm16 = ccm::Ccm<Aes256, U16, U12>;
+/// A RustCrypto AEAD record cipher (`AeadRecordCipher` over [`Aead`]).
+pub type AeadRecordCipher = super::aead::AeadRecordCipher<Aead>;
+
+/// The constant-time (fixsliced) AES of the `aes` crate with its key expanded, as a
+/// [`BlockEncrypt`]: two blocks go through one bitsliced pass (`encrypt_blocks`), which is what
+/// makes the paired CCM fast.
+#[derive(Clone)]
+pub enum AesKey {
+    /// AES-128.
+    Aes128(aes::Aes128),
+    /// AES-256.
+    #[cfg(feature = "aes256")]
+    Aes256(aes::Aes256),
+}
+
+impl fmt::Debug for AesKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AesKey(..)")
+    }
+}
+
+impl AesKey {
+    /// Expands a 16- or 32-byte key.
+    pub fn new(key: &[u8]) -> Result<Self, CryptoError> {
+        let bad = |_| CryptoError::InvalidKey;
+        match key.len() {
+            16 => Ok(AesKey::Aes128(aes::Aes128::new_from_slice(key).map_err(bad)?)),
+            #[cfg(feature = "aes256")]
+            32 => Ok(AesKey::Aes256(aes::Aes256::new_from_slice(key).map_err(bad)?)),
+            #[cfg(not(feature = "aes256"))]
+            32 => Err(CryptoError::Unsupported),
+            _ => Err(CryptoError::InvalidKey),
+        }
+    }
+}
+
+impl BlockEncrypt for AesKey {
+    fn encrypt_block(&self, block: &mut Block) {
+        use aes::cipher::BlockCipherEncrypt as _;
+        let b: &mut Array<u8, aes::cipher::consts::U16> = block.into();
+        match self {
+            AesKey::Aes128(k) => k.encrypt_block(b),
+            #[cfg(feature = "aes256")]
+            AesKey::Aes256(k) => k.encrypt_block(b),
+        }
+    }
+
+    fn encrypt_two(&self, a: &mut Block, b: &mut Block) {
+        self.pass(&mut |p| p.encrypt_two(a, b));
+    }
+
+    fn pass(&self, f: &mut dyn FnMut(&dyn BlockPass)) {
+        use aes::cipher::BlockCipherEncrypt as _;
+        match self {
+            AesKey::Aes128(k) => k.encrypt_with_backend(InBackend(f)),
+            #[cfg(feature = "aes256")]
+            AesKey::Aes256(k) => k.encrypt_with_backend(InBackend(f)),
+        }
+    }
+}
+
+/// Runs a [`BlockPass`] closure inside the `aes` crate's backend, built once for the pass.
+struct InBackend<'f>(&'f mut dyn FnMut(&dyn BlockPass));
+
+impl aes::cipher::BlockSizeUser for InBackend<'_> {
+    type BlockSize = aes::cipher::consts::U16;
+}
+
+impl aes::cipher::BlockCipherEncClosure for InBackend<'_> {
+    fn call<B: aes::cipher::BlockCipherEncBackend<BlockSize = Self::BlockSize>>(self, backend: &B) {
+        (self.0)(&Backend(backend));
+    }
+}
+
+struct Backend<'b, B>(&'b B);
+
+impl<B: aes::cipher::BlockCipherEncBackend<BlockSize = aes::cipher::consts::U16>> BlockPass
+    for Backend<'_, B>
+{
+    fn encrypt_block(&self, block: &mut Block) {
+        self.0.encrypt_block_inplace(block.into());
+    }
+
+    fn encrypt_two(&self, a: &mut Block, b: &mut Block) {
+        use aes::cipher::typenum::Unsigned as _;
+        if B::ParBlocksSize::USIZE >= 2 {
+            // One bitsliced batch (two blocks with `cpubits = "32"`); any further slots of a
+            // wider batch are unused.
+            let mut par = aes::cipher::ParBlocks::<B>::default();
+            let mut it = par.iter_mut();
+            if let (Some(x), Some(y)) = (it.next(), it.next()) {
+                x.copy_from_slice(a);
+                y.copy_from_slice(b);
+            }
+            self.0.encrypt_par_blocks_inplace(&mut par);
+            let mut it = par.iter();
+            if let (Some(x), Some(y)) = (it.next(), it.next()) {
+                a.copy_from_slice(x);
+                b.copy_from_slice(y);
+            }
+        } else {
+            self.0.encrypt_block_inplace(a.into());
+            self.0.encrypt_block_inplace(b.into());
+        }
+    }
+}
 
 enum AeadInner {
-    Ccm8x128(Aes128Ccm8),
-    Ccm8x256(Aes256Ccm8),
-    Ccm16x128(Aes128Ccm16),
-    Ccm16x256(Aes256Ccm16),
-    Gcm128(Aes128Gcm),
-    Gcm256(Aes256Gcm),
+    #[cfg(feature = "ccm")]
+    Ccm(Ccm<AesKey>),
+    #[cfg(feature = "gcm")]
+    Gcm128(aes_gcm::Aes128Gcm),
+    #[cfg(all(feature = "gcm", feature = "aes256"))]
+    Gcm256(aes_gcm::Aes256Gcm),
 }
 
 /// An AEAD (AES-CCM, AES-CCM_8 or AES-GCM) with its key expanded, over 12-byte nonces and
 /// arbitrary associated data, in place with a detached tag. The record cipher is built on it;
 /// it is public so that other record layers (and the Wycheproof tests, whose associated data is
-/// arbitrary) can use the exact same code path.
+/// arbitrary) can use the exact same code path. CCM is ours ([`Ccm`], two blocks per AES
+/// pass); GCM is the `aes-gcm` crate's.
 pub struct Aead {
     inner: AeadInner,
 }
 
+#[cfg_attr(
+    not(any(feature = "ccm", feature = "gcm")),
+    allow(unreachable_code, unused_variables)
+)]
 impl fmt::Debug for Aead {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = match self.inner {
-            AeadInner::Ccm8x128(_) => "AES-128-CCM_8",
-            AeadInner::Ccm8x256(_) => "AES-256-CCM_8",
-            AeadInner::Ccm16x128(_) => "AES-128-CCM",
-            AeadInner::Ccm16x256(_) => "AES-256-CCM",
+            #[cfg(feature = "ccm")]
+            AeadInner::Ccm(ref c) if c.tag_len() == 8 => "AES-CCM_8",
+            #[cfg(feature = "ccm")]
+            AeadInner::Ccm(_) => "AES-CCM",
+            #[cfg(feature = "gcm")]
             AeadInner::Gcm128(_) => "AES-128-GCM",
+            #[cfg(all(feature = "gcm", feature = "aes256"))]
             AeadInner::Gcm256(_) => "AES-256-GCM",
         };
         f.debug_struct("Aead").field("alg", &name).finish_non_exhaustive()
     }
 }
 
-macro_rules! with_aead {
-    ($inner:expr, $c:ident => $body:expr) => {
-        match $inner {
-            AeadInner::Ccm8x128($c) => $body,
-            AeadInner::Ccm8x256($c) => $body,
-            AeadInner::Ccm16x128($c) => $body,
-            AeadInner::Ccm16x256($c) => $body,
-            AeadInner::Gcm128($c) => $body,
-            AeadInner::Gcm256($c) => $body,
-        }
-    };
-}
-
+#[cfg_attr(
+    not(any(feature = "ccm", feature = "gcm")),
+    allow(unreachable_code, unused_variables)
+)]
 impl Aead {
-    /// Expands `key` (16 or 32 bytes) for `cipher`, which must be one of the AEAD bulk ciphers.
+    /// Expands `key` (16 or 32 bytes) for `cipher`, which must be one of the AEAD bulk ciphers
+    /// the enabled features provide (else [`CryptoError::Unsupported`]).
     pub fn new(cipher: BulkCipher, key: &[u8]) -> Result<Self, CryptoError> {
-        let bad = |_| CryptoError::InvalidKey;
-        let inner = match (cipher, key.len()) {
-            (BulkCipher::AesCcm8, 16) => AeadInner::Ccm8x128(Aes128Ccm8::new_from_slice(key).map_err(bad)?),
-            (BulkCipher::AesCcm8, 32) => AeadInner::Ccm8x256(Aes256Ccm8::new_from_slice(key).map_err(bad)?),
-            (BulkCipher::AesCcm, 16) => AeadInner::Ccm16x128(Aes128Ccm16::new_from_slice(key).map_err(bad)?),
-            (BulkCipher::AesCcm, 32) => AeadInner::Ccm16x256(Aes256Ccm16::new_from_slice(key).map_err(bad)?),
-            (BulkCipher::AesGcm, 16) => AeadInner::Gcm128(Aes128Gcm::new_from_slice(key).map_err(bad)?),
-            (BulkCipher::AesGcm, 32) => AeadInner::Gcm256(Aes256Gcm::new_from_slice(key).map_err(bad)?),
-            (BulkCipher::AesCcm8 | BulkCipher::AesCcm | BulkCipher::AesGcm, _) => {
-                return Err(CryptoError::InvalidKey);
+        if key.len() != 16 && key.len() != 32 {
+            return match cipher {
+                BulkCipher::AesCcm8 | BulkCipher::AesCcm | BulkCipher::AesGcm => Err(CryptoError::InvalidKey),
+                _ => Err(CryptoError::Unsupported),
+            };
+        }
+        let inner = match cipher {
+            #[cfg(feature = "ccm")]
+            BulkCipher::AesCcm8 => AeadInner::Ccm(Ccm::new(AesKey::new(key)?, 8)?),
+            #[cfg(feature = "ccm")]
+            BulkCipher::AesCcm => AeadInner::Ccm(Ccm::new(AesKey::new(key)?, 16)?),
+            #[cfg(feature = "gcm")]
+            BulkCipher::AesGcm => {
+                use aes_gcm::KeyInit as _;
+                let bad = |_| CryptoError::InvalidKey;
+                match key.len() {
+                    16 => AeadInner::Gcm128(aes_gcm::Aes128Gcm::new_from_slice(key).map_err(bad)?),
+                    #[cfg(feature = "aes256")]
+                    _ => AeadInner::Gcm256(aes_gcm::Aes256Gcm::new_from_slice(key).map_err(bad)?),
+                    #[cfg(not(feature = "aes256"))]
+                    _ => return Err(CryptoError::Unsupported),
+                }
             }
             _ => return Err(CryptoError::Unsupported),
         };
@@ -122,10 +244,7 @@ impl Aead {
 
     /// Tag length in bytes (8 for CCM_8, 16 otherwise).
     pub fn tag_len(&self) -> usize {
-        match self.inner {
-            AeadInner::Ccm8x128(_) | AeadInner::Ccm8x256(_) => 8,
-            _ => 16,
-        }
+        AeadCipher::tag_len(self)
     }
 
     /// Encrypts `data` in place and writes the tag into `tag`, which must be exactly
@@ -137,20 +256,11 @@ impl Aead {
         data: &mut [u8],
         tag: &mut [u8],
     ) -> Result<(), CryptoError> {
-        if tag.len() != self.tag_len() {
-            return Err(CryptoError::BadLength);
-        }
-        let nonce: &Array<u8, U12> = nonce.into();
-        with_aead!(&self.inner, c => {
-            let t = c.encrypt_inout_detached(nonce, aad, data.into()).map_err(|_| CryptoError::BadLength)?;
-            tag.copy_from_slice(&t);
-        });
-        Ok(())
+        AeadCipher::seal_in_place(self, nonce, aad, data, tag)
     }
 
-    /// Verifies `tag` and decrypts `data` in place. On failure the contents of `data` are
-    /// unspecified (the AEAD implementations clear it) and the error is
-    /// [`CryptoError::BadRecordMac`].
+    /// Verifies `tag` and decrypts `data` in place. On failure `data` holds no plaintext (it
+    /// is cleared) and the error is [`CryptoError::BadRecordMac`].
     pub fn open_in_place(
         &self,
         nonce: &[u8; AEAD_NONCE_LEN],
@@ -158,114 +268,118 @@ impl Aead {
         data: &mut [u8],
         tag: &[u8],
     ) -> Result<(), CryptoError> {
-        if tag.len() != self.tag_len() {
-            return Err(CryptoError::BadRecordMac);
+        AeadCipher::open_in_place(self, nonce, aad, data, tag)
+    }
+}
+
+#[cfg_attr(
+    not(any(feature = "ccm", feature = "gcm")),
+    allow(unreachable_code, unused_variables)
+)]
+impl AeadCipher for Aead {
+    fn tag_len(&self) -> usize {
+        match self.inner {
+            #[cfg(feature = "ccm")]
+            AeadInner::Ccm(ref c) => c.tag_len(),
+            #[cfg(feature = "gcm")]
+            AeadInner::Gcm128(_) => 16,
+            #[cfg(all(feature = "gcm", feature = "aes256"))]
+            AeadInner::Gcm256(_) => 16,
         }
-        let nonce: &Array<u8, U12> = nonce.into();
-        let bad = |_| CryptoError::BadRecordMac;
-        with_aead!(&self.inner, c => {
-            let t = Array::try_from(tag).map_err(|_| CryptoError::BadRecordMac)?;
-            c.decrypt_inout_detached(nonce, aad, data.into(), &t).map_err(bad)?;
-        });
-        Ok(())
-    }
-}
-
-/// A TLS AEAD record cipher (RFC 5288, RFC 6655): nonce = `fixed_iv(4) || explicit(8)`, the
-/// explicit part carried as the first 8 bytes of the fragment; AAD = the 13-byte record header
-/// with the plaintext length.
-pub struct AeadRecordCipher {
-    aead: Aead,
-    fixed_iv: Zeroizing<[u8; AEAD_FIXED_IV_LEN]>,
-}
-
-impl fmt::Debug for AeadRecordCipher {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AeadRecordCipher")
-            .field("aead", &self.aead)
-            .finish_non_exhaustive()
-    }
-}
-
-impl AeadRecordCipher {
-    /// Builds the record cipher from the write key and the 4-byte implicit IV.
-    pub fn new(cipher: BulkCipher, key: &[u8], fixed_iv: &[u8]) -> Result<Self, CryptoError> {
-        let fixed: [u8; AEAD_FIXED_IV_LEN] = fixed_iv.try_into().map_err(|_| CryptoError::InvalidKey)?;
-        Ok(Self {
-            aead: Aead::new(cipher, key)?,
-            fixed_iv: Zeroizing::new(fixed),
-        })
     }
 
-    fn nonce(&self, explicit: &[u8]) -> Result<[u8; AEAD_NONCE_LEN], CryptoError> {
-        let mut nonce = [0u8; AEAD_NONCE_LEN];
-        let (fixed, exp) = nonce.split_at_mut(AEAD_FIXED_IV_LEN);
-        fixed.copy_from_slice(&*self.fixed_iv);
-        exp.copy_from_slice(
-            explicit
-                .get(..AEAD_EXPLICIT_NONCE_LEN)
-                .ok_or(CryptoError::BadLength)?,
-        );
-        Ok(nonce)
-    }
-}
-
-impl RecordCipher for AeadRecordCipher {
-    fn explicit_nonce(&self) -> ExplicitNonce {
-        ExplicitNonce::Sequence
-    }
-
-    fn prefix_len(&self) -> usize {
-        AEAD_EXPLICIT_NONCE_LEN
-    }
-
-    fn max_suffix_len(&self) -> usize {
-        self.aead.tag_len()
-    }
-
-    fn min_fragment_len(&self) -> usize {
-        AEAD_EXPLICIT_NONCE_LEN + self.aead.tag_len()
-    }
-
-    fn seal(&self, aad: &RecordAad, buf: &mut [u8], plaintext_len: usize) -> Result<usize, CryptoError> {
-        let tag_len = self.aead.tag_len();
-        let total = AEAD_EXPLICIT_NONCE_LEN + plaintext_len + tag_len;
-        let length = u16::try_from(plaintext_len).map_err(|_| CryptoError::BadLength)?;
-        let buf = buf.get_mut(..total).ok_or(CryptoError::BadLength)?;
-        let (explicit, rest) = buf.split_at_mut(AEAD_EXPLICIT_NONCE_LEN);
-        let nonce = self.nonce(explicit)?;
-        let (data, tag) = rest.split_at_mut(plaintext_len);
-        self.aead.seal_in_place(&nonce, &aad.bytes(length), data, tag)?;
-        Ok(total)
-    }
-
-    fn open(&self, aad: &RecordAad, fragment: &mut [u8]) -> Result<Range<usize>, CryptoError> {
-        let tag_len = self.aead.tag_len();
-        if fragment.len() < self.min_fragment_len() {
-            return Err(CryptoError::BadLength);
+    fn seal_in_place(
+        &self,
+        nonce: &[u8; AEAD_NONCE_LEN],
+        aad: &[u8],
+        data: &mut [u8],
+        tag: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        match self.inner {
+            #[cfg(feature = "ccm")]
+            AeadInner::Ccm(ref c) => c.seal_in_place(nonce, aad, data, tag),
+            #[cfg(feature = "gcm")]
+            AeadInner::Gcm128(ref c) => gcm_seal(c, nonce, aad, data, tag),
+            #[cfg(all(feature = "gcm", feature = "aes256"))]
+            AeadInner::Gcm256(ref c) => gcm_seal(c, nonce, aad, data, tag),
         }
-        let plaintext_len = fragment.len() - AEAD_EXPLICIT_NONCE_LEN - tag_len;
-        let length = u16::try_from(plaintext_len).map_err(|_| CryptoError::BadLength)?;
-        let (explicit, rest) = fragment.split_at_mut(AEAD_EXPLICIT_NONCE_LEN);
-        let nonce = self.nonce(explicit)?;
-        let (data, tag) = rest.split_at_mut(plaintext_len);
-        self.aead.open_in_place(&nonce, &aad.bytes(length), data, tag)?;
-        Ok(AEAD_EXPLICIT_NONCE_LEN..AEAD_EXPLICIT_NONCE_LEN + plaintext_len)
     }
+
+    fn open_in_place(
+        &self,
+        nonce: &[u8; AEAD_NONCE_LEN],
+        aad: &[u8],
+        data: &mut [u8],
+        tag: &[u8],
+    ) -> Result<(), CryptoError> {
+        match self.inner {
+            #[cfg(feature = "ccm")]
+            AeadInner::Ccm(ref c) => c.open_in_place(nonce, aad, data, tag),
+            #[cfg(feature = "gcm")]
+            AeadInner::Gcm128(ref c) => gcm_open(c, nonce, aad, data, tag),
+            #[cfg(all(feature = "gcm", feature = "aes256"))]
+            AeadInner::Gcm256(ref c) => gcm_open(c, nonce, aad, data, tag),
+        }
+    }
+}
+
+#[cfg(feature = "gcm")]
+fn gcm_seal<C: aes_gcm::AeadInOut<NonceSize = aes_gcm::aead::consts::U12>>(
+    c: &C,
+    nonce: &[u8; AEAD_NONCE_LEN],
+    aad: &[u8],
+    data: &mut [u8],
+    tag: &mut [u8],
+) -> Result<(), CryptoError> {
+    if tag.len() != 16 {
+        return Err(CryptoError::BadLength);
+    }
+    let nonce: &Array<u8, aes_gcm::aead::consts::U12> = nonce.into();
+    let t = c
+        .encrypt_inout_detached(nonce, aad, data.into())
+        .map_err(|_| CryptoError::BadLength)?;
+    tag.copy_from_slice(&t);
+    Ok(())
+}
+
+#[cfg(feature = "gcm")]
+fn gcm_open<C: aes_gcm::AeadInOut<NonceSize = aes_gcm::aead::consts::U12>>(
+    c: &C,
+    nonce: &[u8; AEAD_NONCE_LEN],
+    aad: &[u8],
+    data: &mut [u8],
+    tag: &[u8],
+) -> Result<(), CryptoError> {
+    let nonce: &Array<u8, aes_gcm::aead::consts::U12> = nonce.into();
+    let t = Array::try_from(tag).map_err(|_| CryptoError::BadRecordMac)?;
+    c.decrypt_inout_detached(nonce, aad, data.into(), &t)
+        .map_err(|_| CryptoError::BadRecordMac)
+}
+
+/// The record cipher for an AEAD bulk cipher.
+fn aead_record_cipher(
+    cipher: BulkCipher,
+    key: &[u8],
+    fixed_iv: &[u8],
+) -> Result<AeadRecordCipher, CryptoError> {
+    AeadRecordCipher::new(Aead::new(cipher, key)?, fixed_iv)
 }
 
 // ---------------------------------------------------------------------------------------------
 // CBC primitives
 
 /// AES (128 or 256) in CBC mode, keys expanded once; implements [`CbcBlockCipher`].
+#[cfg(feature = "cbc")]
 pub struct AesCbc<A>(A);
 
+#[cfg(feature = "cbc")]
 impl<A> fmt::Debug for AesCbc<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AesCbc").finish_non_exhaustive()
     }
 }
 
+#[cfg(feature = "cbc")]
 impl<A> AesCbc<A>
 where
     A: KeyInit,
@@ -278,6 +392,7 @@ where
     }
 }
 
+#[cfg(feature = "cbc")]
 impl<A> CbcBlockCipher for AesCbc<A>
 where
     A: BlockCipherEncrypt + BlockCipherDecrypt + BlockSizeUser<BlockSize = U16> + Send + Sync,
@@ -300,18 +415,22 @@ where
 #[derive(Clone)]
 pub enum HmacKey {
     /// HMAC-SHA1.
+    #[cfg(feature = "cbc")]
     Sha1(Hmac<Sha1>),
     /// HMAC-SHA256.
     Sha256(Hmac<Sha256>),
     /// HMAC-SHA384.
+    #[cfg(feature = "sha384")]
     Sha384(Hmac<Sha384>),
 }
 
 impl fmt::Debug for HmacKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            #[cfg(feature = "cbc")]
             HmacKey::Sha1(_) => "HmacKey::Sha1(..)",
             HmacKey::Sha256(_) => "HmacKey::Sha256(..)",
+            #[cfg(feature = "sha384")]
             HmacKey::Sha384(_) => "HmacKey::Sha384(..)",
         })
     }
@@ -320,8 +439,10 @@ impl fmt::Debug for HmacKey {
 macro_rules! with_hmac {
     ($key:expr, $m:ident => $body:expr) => {
         match $key {
+            #[cfg(feature = "cbc")]
             HmacKey::Sha1($m) => $body,
             HmacKey::Sha256($m) => $body,
+            #[cfg(feature = "sha384")]
             HmacKey::Sha384($m) => $body,
         }
     };
@@ -332,16 +453,23 @@ impl HmacKey {
     pub fn new(alg: HashAlgorithm, key: &[u8]) -> Result<Self, CryptoError> {
         let bad = |_| CryptoError::InvalidKey;
         Ok(match alg {
+            #[cfg(feature = "cbc")]
             HashAlgorithm::Sha1 => HmacKey::Sha1(Hmac::new_from_slice(key).map_err(bad)?),
             HashAlgorithm::Sha256 => HmacKey::Sha256(Hmac::new_from_slice(key).map_err(bad)?),
+            #[cfg(feature = "sha384")]
             HashAlgorithm::Sha384 => HmacKey::Sha384(Hmac::new_from_slice(key).map_err(bad)?),
+            #[allow(unreachable_patterns)]
+            _ => return Err(CryptoError::Unsupported),
         })
     }
 
+    #[cfg(feature = "cbc")]
     fn alg(&self) -> HashAlgorithm {
         match self {
+            #[cfg(feature = "cbc")]
             HmacKey::Sha1(_) => HashAlgorithm::Sha1,
             HmacKey::Sha256(_) => HashAlgorithm::Sha256,
+            #[cfg(feature = "sha384")]
             HmacKey::Sha384(_) => HashAlgorithm::Sha384,
         }
     }
@@ -363,6 +491,13 @@ impl HmacKey {
     }
 }
 
+impl KeyedHmac for HmacKey {
+    fn mac(&self, parts: &[&[u8]], out: &mut [u8; MAX_HASH_LEN]) -> Result<usize, CryptoError> {
+        Ok(self.compute(parts, out))
+    }
+}
+
+#[cfg(feature = "cbc")]
 impl RecordMac for HmacKey {
     fn output_len(&self) -> usize {
         self.alg().output_len()
@@ -371,6 +506,7 @@ impl RecordMac for HmacKey {
     fn hash_block_len(&self) -> usize {
         match self {
             HmacKey::Sha1(_) | HmacKey::Sha256(_) => 64,
+            #[cfg(feature = "sha384")]
             HmacKey::Sha384(_) => 128,
         }
     }
@@ -378,6 +514,7 @@ impl RecordMac for HmacKey {
     fn hash_length_field_len(&self) -> usize {
         match self {
             HmacKey::Sha1(_) | HmacKey::Sha256(_) => 8,
+            #[cfg(feature = "sha384")]
             HmacKey::Sha384(_) => 16,
         }
     }
@@ -438,27 +575,33 @@ where
 // ---------------------------------------------------------------------------------------------
 // ECDHE P-256
 
+#[cfg(feature = "ecdhe")]
 /// Length of an uncompressed SEC1 P-256 point.
 pub const P256_POINT_LEN: usize = 65;
+#[cfg(feature = "ecdhe")]
 /// Length of the P-256 ECDH shared secret (the x coordinate).
 pub const P256_SHARED_SECRET_LEN: usize = 32;
 
+#[cfg(feature = "ecdhe")]
 /// How many 32-byte draws to try before giving up on finding a scalar in `[1, n-1]`. A draw is
 /// out of range with probability about 2^-32, so running out means the RNG is broken.
 const SCALAR_ATTEMPTS: usize = 16;
 
+#[cfg(feature = "ecdhe")]
 /// An ephemeral P-256 key pair.
 pub struct P256KeyExchange {
     secret: p256::SecretKey,
     public: [u8; P256_POINT_LEN],
 }
 
+#[cfg(feature = "ecdhe")]
 impl fmt::Debug for P256KeyExchange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("P256KeyExchange").finish_non_exhaustive()
     }
 }
 
+#[cfg(feature = "ecdhe")]
 impl P256KeyExchange {
     /// Draws a secret scalar from `rng` (32 bytes at a time, big-endian, redrawing while it is
     /// zero or not below the group order), so a seeded RNG gives a reproducible key.
@@ -483,6 +626,7 @@ impl P256KeyExchange {
     }
 }
 
+#[cfg(feature = "ecdhe")]
 impl KeyExchange for P256KeyExchange {
     fn public_key(&self) -> &[u8] {
         &self.public
@@ -509,17 +653,20 @@ impl KeyExchange for P256KeyExchange {
 // ---------------------------------------------------------------------------------------------
 // ECDSA P-256
 
+#[cfg(feature = "ecdhe")]
 /// A P-256 ECDSA signing key; signs with RFC 6979 deterministic nonces and SHA-256, DER output.
 pub struct P256SigningKey {
     key: p256::ecdsa::SigningKey,
 }
 
+#[cfg(feature = "ecdhe")]
 impl fmt::Debug for P256SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("P256SigningKey").finish_non_exhaustive()
     }
 }
 
+#[cfg(feature = "ecdhe")]
 impl P256SigningKey {
     /// Loads a key from a raw 32-byte big-endian scalar, a SEC1 `ECPrivateKey` DER (RFC 5915)
     /// or a PKCS#8 `PrivateKeyInfo` DER holding a P-256 key.
@@ -547,6 +694,7 @@ impl P256SigningKey {
     }
 }
 
+#[cfg(feature = "ecdhe")]
 impl SigningKey for P256SigningKey {
     fn scheme(&self) -> SignatureScheme {
         SignatureScheme::EcdsaP256Sha256
@@ -575,12 +723,59 @@ impl SigningKey for P256SigningKey {
     }
 }
 
+#[cfg(feature = "ecdhe")]
 /// Verifies a DER ECDSA P-256/SHA-256 signature with a SEC1 (uncompressed or compressed) key.
 fn verify_p256(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), CryptoError> {
     let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(public_key).map_err(|_| CryptoError::InvalidKey)?;
     let signature = p256::ecdsa::Signature::from_der(signature).map_err(|_| CryptoError::BadSignature)?;
     key.verify(message, &signature)
         .map_err(|_| CryptoError::BadSignature)
+}
+
+/// A CBC record cipher (AES-CBC with HMAC-SHA1 or HMAC-SHA256).
+#[cfg(feature = "cbc")]
+fn cbc_record_cipher(
+    cipher: BulkCipher,
+    enc_key: &[u8],
+    mac_key: &[u8],
+    fixed_iv: &[u8],
+) -> Result<Box<dyn RecordCipher>, CryptoError> {
+    let (mac_alg, encrypt_then_mac) = match cipher {
+        BulkCipher::AesCbcSha1 { encrypt_then_mac } => (HashAlgorithm::Sha1, encrypt_then_mac),
+        BulkCipher::AesCbcSha256 { encrypt_then_mac } => (HashAlgorithm::Sha256, encrypt_then_mac),
+        _ => return Err(CryptoError::Unsupported),
+    };
+    if !fixed_iv.is_empty() || mac_key.len() != mac_alg.output_len() {
+        return Err(CryptoError::InvalidKey);
+    }
+    let mac = HmacKey::new(mac_alg, mac_key)?;
+    match enc_key.len() {
+        16 => Ok(Box::new(CbcRecordCipher::new(
+            AesCbc::<aes::Aes128>::new(enc_key)?,
+            mac,
+            encrypt_then_mac,
+        )?)),
+        #[cfg(feature = "aes256")]
+        32 => Ok(Box::new(CbcRecordCipher::new(
+            AesCbc::<aes::Aes256>::new(enc_key)?,
+            mac,
+            encrypt_then_mac,
+        )?)),
+        #[cfg(not(feature = "aes256"))]
+        32 => Err(CryptoError::Unsupported),
+        _ => Err(CryptoError::InvalidKey),
+    }
+}
+
+/// Without the `cbc` feature no CBC suite is offered.
+#[cfg(not(feature = "cbc"))]
+fn cbc_record_cipher(
+    _cipher: BulkCipher,
+    _enc_key: &[u8],
+    _mac_key: &[u8],
+    _fixed_iv: &[u8],
+) -> Result<Box<dyn RecordCipher>, CryptoError> {
+    Err(CryptoError::Unsupported)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -594,37 +789,23 @@ impl CryptoProvider for RustCrypto {
         mac_key: &[u8],
         fixed_iv: &[u8],
     ) -> Result<Box<dyn RecordCipher>, CryptoError> {
-        let (mac_alg, encrypt_then_mac) = match cipher {
+        match cipher {
             BulkCipher::AesCcm8 | BulkCipher::AesCcm | BulkCipher::AesGcm => {
-                return Ok(Box::new(AeadRecordCipher::new(cipher, enc_key, fixed_iv)?));
+                Ok(Box::new(aead_record_cipher(cipher, enc_key, fixed_iv)?))
             }
-            BulkCipher::AesCbcSha1 { encrypt_then_mac } => (HashAlgorithm::Sha1, encrypt_then_mac),
-            BulkCipher::AesCbcSha256 { encrypt_then_mac } => (HashAlgorithm::Sha256, encrypt_then_mac),
-        };
-        if !fixed_iv.is_empty() || mac_key.len() != mac_alg.output_len() {
-            return Err(CryptoError::InvalidKey);
-        }
-        let mac = HmacKey::new(mac_alg, mac_key)?;
-        match enc_key.len() {
-            16 => Ok(Box::new(CbcRecordCipher::new(
-                AesCbc::<Aes128>::new(enc_key)?,
-                mac,
-                encrypt_then_mac,
-            )?)),
-            32 => Ok(Box::new(CbcRecordCipher::new(
-                AesCbc::<Aes256>::new(enc_key)?,
-                mac,
-                encrypt_then_mac,
-            )?)),
-            _ => Err(CryptoError::InvalidKey),
+            _ => cbc_record_cipher(cipher, enc_key, mac_key, fixed_iv),
         }
     }
 
     fn hash(&self, alg: HashAlgorithm) -> Result<Box<dyn Hash>, CryptoError> {
         Ok(match alg {
+            #[cfg(feature = "cbc")]
             HashAlgorithm::Sha1 => Box::new(DigestHash(Sha1::new())),
             HashAlgorithm::Sha256 => Box::new(DigestHash(Sha256::new())),
+            #[cfg(feature = "sha384")]
             HashAlgorithm::Sha384 => Box::new(DigestHash(Sha384::new())),
+            #[allow(unreachable_patterns)]
+            _ => return Err(CryptoError::Unsupported),
         })
     }
 
@@ -638,13 +819,27 @@ impl CryptoProvider for RustCrypto {
         Ok(HmacKey::new(alg, key)?.compute(parts, out))
     }
 
+    fn hmac_key<'a>(
+        &'a self,
+        alg: HashAlgorithm,
+        key: &'a [u8],
+    ) -> Result<Box<dyn KeyedHmac + 'a>, CryptoError> {
+        Ok(Box::new(HmacKey::new(alg, key)?))
+    }
+
     fn key_exchange(
         &self,
         group: NamedGroup,
         rng: &mut dyn SecureRandom,
     ) -> Result<Box<dyn KeyExchange>, CryptoError> {
         match group {
+            #[cfg(feature = "ecdhe")]
             NamedGroup::P256 => Ok(Box::new(P256KeyExchange::generate(rng)?)),
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = rng;
+                Err(CryptoError::Unsupported)
+            }
         }
     }
 
@@ -656,17 +851,25 @@ impl CryptoProvider for RustCrypto {
         signature: &[u8],
     ) -> Result<(), CryptoError> {
         match scheme {
+            #[cfg(feature = "ecdhe")]
             SignatureScheme::EcdsaP256Sha256 => verify_p256(public_key, message, signature),
+            #[cfg(all(feature = "ecdhe", feature = "sha384"))]
             SignatureScheme::EcdsaP384Sha384
             | SignatureScheme::EcdsaP384Sha256
             | SignatureScheme::EcdsaP256Sha384 => {
                 super::rustcrypto_pk::verify_ecdsa_extra(scheme, public_key, message, signature)
             }
+            #[cfg(all(feature = "ecdhe", feature = "sha384"))]
             SignatureScheme::RsaPkcs1Sha256
             | SignatureScheme::RsaPkcs1Sha384
             | SignatureScheme::RsaPssRsaeSha256
             | SignatureScheme::RsaPssRsaeSha384 => {
                 super::rustcrypto_pk::verify_rsa(scheme, public_key, message, signature)
+            }
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = (public_key, message, signature);
+                Err(CryptoError::Unsupported)
             }
         }
     }
@@ -677,7 +880,13 @@ impl CryptoProvider for RustCrypto {
         plaintext: &[u8],
         rng: &mut dyn SecureRandom,
     ) -> Result<alloc::vec::Vec<u8>, CryptoError> {
-        super::rustcrypto_pk::rsa_encrypt_pkcs1(public_key, plaintext, rng)
+        #[cfg(all(feature = "ecdhe", feature = "sha384"))]
+        return super::rustcrypto_pk::rsa_encrypt_pkcs1(public_key, plaintext, rng);
+        #[cfg(not(all(feature = "ecdhe", feature = "sha384")))]
+        {
+            let _ = (public_key, plaintext, rng);
+            Err(CryptoError::Unsupported)
+        }
     }
 
     fn signing_key(
@@ -686,8 +895,16 @@ impl CryptoProvider for RustCrypto {
         private_key: &[u8],
     ) -> Result<Box<dyn SigningKey>, CryptoError> {
         match scheme {
+            #[cfg(feature = "ecdhe")]
             SignatureScheme::EcdsaP256Sha256 => Ok(Box::new(P256SigningKey::from_bytes(private_key)?)),
+            #[cfg(all(feature = "ecdhe", feature = "sha384"))]
             _ => super::rustcrypto_pk::signing_key(scheme, private_key),
+            #[cfg(not(all(feature = "ecdhe", feature = "sha384")))]
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = private_key;
+                Err(CryptoError::Unsupported)
+            }
         }
     }
 }

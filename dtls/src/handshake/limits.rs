@@ -218,6 +218,16 @@ pub struct Limits {
     /// us send more than three times what it costs the attacker.
     pub amplification_factor: u8,
 
+    /// Handshake records of the new epoch that must fail to authenticate, while the peer's
+    /// Finished is expected, before the handshake ends with a fatal bad_record_mac (default 2).
+    ///
+    /// With different keys on the two sides (a wrong PSK, an unknown identity) the peer's
+    /// Finished never authenticates; failing fast beats a retransmission timeout of minutes
+    /// (RFC 6347 4.1.2.7 allows the alert). One failing record may be a forgery, though, and
+    /// must be dropped like any invalid record, so the decision waits for the second: with the
+    /// peer's retransmission that is about one second.
+    pub key_mismatch_after: u8,
+
     /// Bounds on the certificate chain a peer sends (default: 6 certificates, 16 KiB; see
     /// [`ChainLimits`]). Applied before the chain is parsed or given to the verifier.
     pub chain: ChainLimits,
@@ -243,6 +253,7 @@ impl Limits {
         max_hello_verify_requests: 4,
         pmtu_backoff_after: 2,
         amplification_factor: 3,
+        key_mismatch_after: 2,
         chain: ChainLimits::DEFAULT,
     };
 
@@ -281,6 +292,9 @@ impl Limits {
         if self.max_hello_verify_requests == 0 {
             // RFC 6347 4.2.1: a client must be able to answer at least one.
             return fail("max_hello_verify_requests must be at least 1");
+        }
+        if self.key_mismatch_after == 0 {
+            return fail("key_mismatch_after must be at least 1");
         }
         if self.amplification_factor == 0 {
             return fail("amplification_factor must be at least 1");

@@ -69,6 +69,8 @@ struct Negotiated {
     client_random: [u8; 32],
     server_random: [u8; 32],
     extended_master_secret: bool,
+    /// The server sent renegotiation_info (RFC 5746 3.4: secure_renegotiation is TRUE).
+    secure_renegotiation: bool,
 }
 
 mod auth {
@@ -247,6 +249,7 @@ struct ExpectFinished {
 #[derive(Debug)]
 struct Connected {
     client_random: [u8; 32],
+    secure_renegotiation: bool,
     secrets: Secrets,
     _finished: FinishedVerified,
 }
@@ -440,6 +443,7 @@ impl ExpectServerHello {
         let ext = sh.extensions.unwrap_or_default();
         ext.check_unique()?;
         let mut ems = false;
+        let mut secure_renegotiation = false;
         for e in ext.iter() {
             match e.typ {
                 ExtensionType::EXTENDED_MASTER_SECRET => ems = true,
@@ -451,6 +455,7 @@ impl ExpectServerHello {
                             "non-empty renegotiation_info",
                         ));
                     }
+                    secure_renegotiation = true;
                 }
                 ExtensionType::SERVER_NAME if config.server_name.is_some() => {}
                 ExtensionType::EC_POINT_FORMATS if offers_ecdhe(config) => {}
@@ -474,6 +479,7 @@ impl ExpectServerHello {
             client_random: self.client_random,
             server_random: sh.random,
             extended_master_secret: ems,
+            secure_renegotiation,
         };
         Ok(match params.key_exchange {
             KeyExchangeKind::Ecdhe | KeyExchangeKind::Rsa => {
@@ -694,6 +700,7 @@ impl ExpectFinished {
         );
         Ok(State::Connected(Connected {
             client_random: self.hs.client_random,
+            secure_renegotiation: self.hs.secure_renegotiation,
             secrets: self.secrets,
             _finished: finished,
         }))
@@ -752,6 +759,14 @@ impl Role for ClientHandshake {
 
     fn renegotiation_trigger(&self) -> HT {
         HT::HELLO_REQUEST
+    }
+
+    /// RFC 5746 4.2: a client refusing a legacy server's HelloRequest must answer
+    /// no_renegotiation; with a server that signalled secure renegotiation the request is
+    /// ignored (RFC 5246 7.4.1.1 allows it), because OpenSSL servers answer the warning with a
+    /// fatal handshake_failure.
+    fn alerts_renegotiation(&self) -> bool {
+        !matches!(&self.state, State::Connected(c) if c.secure_renegotiation)
     }
 }
 

@@ -58,6 +58,10 @@ pub(crate) trait Role {
     /// The handshake message that asks to renegotiate when it arrives on an established
     /// connection (HelloRequest for a client, ClientHello for a server).
     fn renegotiation_trigger(&self) -> HandshakeType;
+
+    /// Whether a renegotiation request on an established connection is answered with a
+    /// no_renegotiation warning (otherwise it is ignored).
+    fn alerts_renegotiation(&self) -> bool;
 }
 
 /// Processes everything the last datagram queued.
@@ -94,15 +98,23 @@ fn handle(
     match item {
         Incoming::Handshake(message) => {
             if core.phase == Phase::Handshaking {
+                if message.msg_type == HandshakeType::HELLO_REQUEST {
+                    // RFC 5246 7.4.1.1: ignored while a handshake is under way (and a server
+                    // has no use for one at all); never part of a flight.
+                    return Ok(());
+                }
                 core.note_peer_message(message.peer_message());
                 return role.on_handshake(core, now, rng, message);
             }
+            // Renegotiation is not supported: a request is refused with a no_renegotiation
+            // warning and the connection carries on (RFC 5246 7.2.2; RFC 5746 does not oblige
+            // support), or ignored where the role says so (a client facing a server that
+            // signalled secure renegotiation; RFC 5246 7.4.1.1).
             if message.msg_type == role.renegotiation_trigger()
+                && role.alerts_renegotiation()
                 && message.epoch == core.records.read_epoch()
                 && message.epoch > 0
             {
-                // Renegotiation is not supported: refuse politely and carry on (RFC 5246
-                // 7.2.2: no_renegotiation is a warning; RFC 5746 does not oblige support).
                 let alert = Alert {
                     level: AlertLevel::WARNING,
                     description: AlertDescription::NO_RENEGOTIATION,
@@ -144,24 +156,29 @@ fn handle(
             Ok(())
         }
         Incoming::BadRecordMac { epoch, content_type } => {
-            // While we wait for the peer's Finished, a handshake record of the new epoch that
-            // fails to authenticate means the two sides derived different keys (wrong PSK,
+            // While we wait for the peer's Finished, handshake records of the new epoch that
+            // fail to authenticate mean the two sides derived different keys (wrong PSK,
             // unknown identity, tampered hello). RFC 6347 4.1.2.7 allows ending with a fatal
-            // bad_record_mac instead of discarding; doing so turns a three-minute timeout into
-            // a clean failure and gives an attacker nothing it could not get by injecting a
-            // cleartext fatal alert during the handshake. Anything else that fails (stale
-            // application data of a previous session, records once connected) is only
-            // dropped and counted.
-            let key_mismatch = core.phase == Phase::Handshaking
+            // bad_record_mac instead of discarding, which turns a minutes-long timeout into a
+            // clean failure. But one such record may just as well be forged (an off-path
+            // attacker can inject an epoch-1 record before our keys exist), and a single
+            // forged record must not end a handshake: the failure is fatal only once
+            // `Limits::key_mismatch_after` of them failed — the peer's Finished and its
+            // retransmission. Anything else that fails (stale application data of a previous
+            // session, records once connected) is only dropped and counted.
+            let finished_failed = core.phase == Phase::Handshaking
                 && role.expects_finished()
                 && epoch == core.records.read_epoch()
                 && epoch > 0
                 && content_type == ContentType::HANDSHAKE;
-            if key_mismatch {
-                return Err(Error::protocol(
-                    AlertDescription::BAD_RECORD_MAC,
-                    "the peer's Finished record failed to authenticate",
-                ));
+            if finished_failed {
+                core.bad_finished_records = core.bad_finished_records.saturating_add(1);
+                if core.bad_finished_records >= core.limits.key_mismatch_after {
+                    return Err(Error::protocol(
+                        AlertDescription::BAD_RECORD_MAC,
+                        "the peer's Finished records failed to authenticate: the keys differ",
+                    ));
+                }
             }
             Ok(())
         }

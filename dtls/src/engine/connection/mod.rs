@@ -29,6 +29,9 @@ use crate::record::{Discard, RecordLayer, RecordStats};
 use crate::time::Instant;
 use crate::wire::{Alert, ContentType, HandshakeHeader, HandshakeType, RecordHeader, split_handshake};
 
+/// Granularity of the receive buffer's growth.
+const RX_BUF_STEP: usize = 256;
+
 /// What one received record amounted to, in order.
 #[derive(Debug)]
 pub(crate) enum Incoming {
@@ -110,6 +113,9 @@ pub(crate) struct Core {
     phase: Phase,
     /// Flights re-sent, by timer or in answer to the peer's retransmission.
     retransmissions: u64,
+    /// Handshake records of the new epoch that failed to authenticate while the peer's
+    /// Finished was expected (see `Limits::key_mismatch_after`).
+    bad_finished_records: u8,
     stats: LifecycleStats,
     /// Reused buffer for opening received records in place.
     rx_buf: Vec<u8>,
@@ -142,6 +148,7 @@ impl Core {
             incoming: VecDeque::new(),
             phase: Phase::Handshaking,
             retransmissions: 0,
+            bad_finished_records: 0,
             stats: LifecycleStats::default(),
             rx_buf: Vec::new(),
         }
@@ -446,15 +453,18 @@ impl Core {
         }
         self.flight.note_received(datagram.len());
         let authenticated_before = self.records.stats().accepted_protected;
-        // Records are opened in place, so the datagram is copied once into a buffer of exactly
-        // the configured MTU kept across datagrams: no allocation per datagram, and what the
-        // connection holds does not depend on the sizes the peer happened to send. A datagram
+        // Records are opened in place, so the datagram is copied once into a buffer kept
+        // across datagrams (no allocation per datagram once it has grown). It grows in steps of
+        // `RX_BUF_STEP` up to the configured MTU, so what a connection holds depends only on
+        // the size class of the largest datagram, not on the order of sizes the peer sent, and
+        // a constrained client talking in small records keeps a small buffer. A datagram
         // larger than our MTU (the peer's may be larger) gets a buffer of its own.
         let mtu = self.flight.configured_mtu();
         let mut buf = if datagram.len() <= mtu {
             let mut buf = core::mem::take(&mut self.rx_buf);
-            if buf.capacity() < mtu {
-                buf = Vec::with_capacity(mtu);
+            if buf.capacity() < datagram.len() {
+                let class = datagram.len().div_ceil(RX_BUF_STEP).saturating_mul(RX_BUF_STEP);
+                buf = Vec::with_capacity(class.min(mtu));
             }
             buf
         } else {
@@ -473,9 +483,9 @@ impl Core {
             rest = tail;
             self.receive_record(record, false);
         }
-        // Keep only the MTU-sized buffer: one oversized datagram from a peer must not pin
+        // Keep only a buffer within the MTU: one oversized datagram from a peer must not pin
         // 64 KiB per session for the rest of its life.
-        if buf.capacity() == mtu {
+        if buf.capacity() <= mtu {
             self.rx_buf = buf;
         }
         // Only authenticated records are activity: a spoofed cleartext record must not keep an
@@ -536,6 +546,22 @@ impl Core {
                         break;
                     };
                     let h = fragment.header;
+                    if h.msg_type == HandshakeType::HELLO_REQUEST {
+                        // RFC 5246 7.4.1.1: HelloRequest is not part of any handshake (not in
+                        // the transcript), so it must not take a message_seq from the
+                        // reassembler either: a forged one would otherwise consume the seq of
+                        // the message the handshake needs next and stall it. It goes to the
+                        // role as is (ignored mid-handshake, refused once connected).
+                        if h.length == 0 && h.fragment_length == 0 {
+                            self.incoming.push_back(Incoming::Handshake(Message {
+                                msg_type: h.msg_type,
+                                message_seq: h.message_seq,
+                                body: Vec::new(),
+                                epoch,
+                            }));
+                        }
+                        continue;
+                    }
                     if epoch > 0 && u32::from(h.message_seq) > self.reassembler.next_expected() {
                         // A protected message may only be taken when it is the next one: held
                         // behind a missing earlier message it would later be delivered with

@@ -858,4 +858,8 @@ impl Role for ServerHandshake {
     fn renegotiation_trigger(&self) -> HT {
         HT::CLIENT_HELLO
     }
+
+    fn alerts_renegotiation(&self) -> bool {
+        true
+    }
 }

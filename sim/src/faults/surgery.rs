@@ -1,212 +1,9 @@
-//! Targeted faults (TESTING.md section 1): deterministic surgery on chosen datagrams, as
-//! opposed to the random link model. Each fault has a textual form, used in scenario names
-//! and replay commands, that parses back to the same fault.
-//!
-//! A "flight" is a maximal run of datagrams from one side before the other side sends;
-//! flights and datagrams within a flight are numbered from 1.
+//! Send-side surgery: what targeted faults do to the datagrams a node sends (drop, split,
+//! delay, hold, reorder, permute, tamper), one fault after the other.
 
-use std::fmt;
-use std::str::FromStr;
+use crate::classify;
 
-use crate::classify::{self, MESSAGE_NAMES};
-
-/// One targeted fault.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fault {
-    /// Drop the `index`-th datagram of flight `flight` (`drop-flight:F.K`).
-    DropFlightDatagram {
-        /// Flight number.
-        flight: u32,
-        /// Datagram within the flight.
-        index: u32,
-    },
-    /// Drop the `index`-th datagram of flight `flight` and its next retransmissions, `times`
-    /// in all (`dropn:F.K:N`).
-    DropRepeated {
-        /// Flight number.
-        flight: u32,
-        /// Datagram within the flight.
-        index: u32,
-        /// How many copies to drop in total.
-        times: u32,
-    },
-    /// Remove the records of a named message from the first `times` datagrams carrying it
-    /// (`drop-message:NAME:N`).
-    DropMessage {
-        /// Message name (see [`MESSAGE_NAMES`]).
-        name: &'static str,
-        /// How many times.
-        times: u32,
-    },
-    /// Remove the records of `epoch` from the first `times` datagrams carrying them
-    /// (`drop-epoch:E:N`).
-    DropEpoch {
-        /// The epoch.
-        epoch: u16,
-        /// How many times.
-        times: u32,
-    },
-    /// Always send a named message's records as a separate datagram `ms` later
-    /// (`delay-message:NAME:MS`; `delay-ccs:MS` for ChangeCipherSpec).
-    DelayMessage {
-        /// Message name.
-        name: &'static str,
-        /// Extra delay in ms.
-        ms: u64,
-    },
-    /// Hold a datagram carrying the named message until the same side's next datagram has
-    /// gone (`hold-message:NAME`).
-    HoldMessage {
-        /// Message name.
-        name: &'static str,
-    },
-    /// Put the Finished record before the ChangeCipherSpec that precedes it
-    /// (`finished-before-ccs`).
-    FinishedBeforeCcs,
-    /// Deliver the first datagrams of flight `flight` in the given order (`perm:F:2,0,1`).
-    PermuteFlight {
-        /// Flight number.
-        flight: u32,
-        /// A permutation of `0..n`.
-        order: Vec<usize>,
-    },
-    /// Once connected, the client's address sends a fresh ClientHello (a restarted client,
-    /// RFC 6347 4.2.8) that never completes (`stray-client-hello`).
-    StrayClientHello,
-    /// Once connected, the client's very first datagram is replayed (`replayed-client-hello`).
-    ReplayedClientHello,
-    /// Once connected, records of the current and the next epoch with huge sequence numbers
-    /// and garbage bodies are injected both ways (`inject-huge-seq`).
-    InjectHugeSequence,
-    /// Cleartext epoch-0 application data is injected both ways once connected
-    /// (`inject-epoch0-data`).
-    InjectEpoch0Data,
-    /// Cleartext epoch-0 application data with a large sequence number is injected both ways
-    /// before the handshake (`inject-epoch0-data-early`).
-    InjectEpoch0DataEarly,
-    /// The server greets first and its greeting overtakes its Finished
-    /// (`appdata-before-finished`).
-    AppDataBeforeFinished,
-}
-
-fn message_name(s: &str) -> Result<&'static str, String> {
-    MESSAGE_NAMES
-        .iter()
-        .find(|n| n.eq_ignore_ascii_case(s))
-        .copied()
-        .ok_or_else(|| {
-            format!(
-                "unknown message name {s:?}; expected one of {}",
-                MESSAGE_NAMES.join(", ")
-            )
-        })
-}
-
-fn num<T: FromStr>(s: &str, what: &str) -> Result<T, String> {
-    s.parse().map_err(|_| format!("{what}: {s:?} is not a number"))
-}
-
-fn flight_index(s: &str) -> Result<(u32, u32), String> {
-    let (f, k) = s
-        .split_once('.')
-        .ok_or_else(|| format!("expected FLIGHT.INDEX, got {s:?}"))?;
-    let (f, k) = (num(f, "flight")?, num(k, "datagram index")?);
-    if f == 0 || k == 0 {
-        return Err("flights and datagrams are numbered from 1".into());
-    }
-    Ok((f, k))
-}
-
-impl FromStr for Fault {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        let mut parts = s.split(':');
-        let head = parts.next().unwrap_or_default();
-        let args: Vec<&str> = parts.collect();
-        let arg = |i: usize| args.get(i).copied();
-        let fault = match head {
-            "drop-flight" => {
-                let (flight, index) = flight_index(arg(0).ok_or("drop-flight:F.K needs F.K")?)?;
-                Fault::DropFlightDatagram { flight, index }
-            }
-            "dropn" => {
-                let (flight, index) = flight_index(arg(0).ok_or("dropn:F.K:N needs F.K")?)?;
-                let times = num(arg(1).ok_or("dropn:F.K:N needs N")?, "times")?;
-                Fault::DropRepeated { flight, index, times }
-            }
-            "drop-message" => Fault::DropMessage {
-                name: message_name(arg(0).ok_or("drop-message:NAME[:N] needs a name")?)?,
-                times: arg(1).map_or(Ok(1), |n| num(n, "times"))?,
-            },
-            "drop-epoch" => Fault::DropEpoch {
-                epoch: num(arg(0).ok_or("drop-epoch:E[:N] needs an epoch")?, "epoch")?,
-                times: arg(1).map_or(Ok(1), |n| num(n, "times"))?,
-            },
-            "delay-message" => Fault::DelayMessage {
-                name: message_name(arg(0).ok_or("delay-message:NAME[:MS] needs a name")?)?,
-                ms: arg(1).map_or(Ok(300), |n| num(n, "delay"))?,
-            },
-            "delay-ccs" => Fault::DelayMessage {
-                name: "ChangeCipherSpec",
-                ms: arg(0).map_or(Ok(300), |n| num(n, "delay"))?,
-            },
-            "hold-message" => Fault::HoldMessage {
-                name: message_name(arg(0).ok_or("hold-message:NAME needs a name")?)?,
-            },
-            "finished-before-ccs" => Fault::FinishedBeforeCcs,
-            "perm" => {
-                let flight = num(arg(0).ok_or("perm:F:ORDER needs F")?, "flight")?;
-                let order: Vec<usize> = arg(1)
-                    .ok_or("perm:F:ORDER needs an order like 2,0,1")?
-                    .split(',')
-                    .map(|x| num(x, "position"))
-                    .collect::<Result<_, _>>()?;
-                let mut sorted = order.clone();
-                sorted.sort_unstable();
-                if sorted != (0..order.len()).collect::<Vec<_>>() {
-                    return Err(format!(
-                        "{s:?}: the order must be a permutation of 0..{}",
-                        order.len()
-                    ));
-                }
-                Fault::PermuteFlight { flight, order }
-            }
-            "stray-client-hello" => Fault::StrayClientHello,
-            "replayed-client-hello" => Fault::ReplayedClientHello,
-            "inject-huge-seq" => Fault::InjectHugeSequence,
-            "inject-epoch0-data" => Fault::InjectEpoch0Data,
-            "inject-epoch0-data-early" => Fault::InjectEpoch0DataEarly,
-            "appdata-before-finished" => Fault::AppDataBeforeFinished,
-            _ => return Err(format!("unknown scenario or fault {s:?} (see --list-scenarios)")),
-        };
-        Ok(fault)
-    }
-}
-
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Fault::DropFlightDatagram { flight, index } => write!(f, "drop-flight:{flight}.{index}"),
-            Fault::DropRepeated { flight, index, times } => write!(f, "dropn:{flight}.{index}:{times}"),
-            Fault::DropMessage { name, times } => write!(f, "drop-message:{name}:{times}"),
-            Fault::DropEpoch { epoch, times } => write!(f, "drop-epoch:{epoch}:{times}"),
-            Fault::DelayMessage { name, ms } => write!(f, "delay-message:{name}:{ms}"),
-            Fault::HoldMessage { name } => write!(f, "hold-message:{name}"),
-            Fault::FinishedBeforeCcs => f.write_str("finished-before-ccs"),
-            Fault::PermuteFlight { flight, order } => {
-                let o: Vec<String> = order.iter().map(usize::to_string).collect();
-                write!(f, "perm:{flight}:{}", o.join(","))
-            }
-            Fault::StrayClientHello => f.write_str("stray-client-hello"),
-            Fault::ReplayedClientHello => f.write_str("replayed-client-hello"),
-            Fault::InjectHugeSequence => f.write_str("inject-huge-seq"),
-            Fault::InjectEpoch0Data => f.write_str("inject-epoch0-data"),
-            Fault::InjectEpoch0DataEarly => f.write_str("inject-epoch0-data-early"),
-            Fault::AppDataBeforeFinished => f.write_str("appdata-before-finished"),
-        }
-    }
-}
+use super::Fault;
 
 /// Where a datagram sits in the conversation when it is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,6 +45,8 @@ pub struct Verdict {
     pub out: Vec<Out>,
     /// Why something was removed, for the trace.
     pub dropped: Vec<String>,
+    /// The handshake message a [`Fault::Tamper`] altered in it, if any.
+    pub tampered: Option<&'static str>,
 }
 
 impl FaultState {
@@ -278,7 +77,7 @@ impl FaultState {
         for i in 0..self.faults.len() {
             let mut next = Vec::new();
             for item in items {
-                self.apply(i, pos, item, &mut next, &mut verdict.dropped);
+                self.apply(i, pos, item, &mut next, &mut verdict);
             }
             items = next;
         }
@@ -301,7 +100,8 @@ impl FaultState {
         out
     }
 
-    fn apply(&mut self, i: usize, pos: Position, item: Out, next: &mut Vec<Out>, dropped: &mut Vec<String>) {
+    fn apply(&mut self, i: usize, pos: Position, item: Out, next: &mut Vec<Out>, verdict: &mut Verdict) {
+        let dropped = &mut verdict.dropped;
         let fault = self.faults[i].clone();
         match fault {
             Fault::DropFlightDatagram { flight, index } => {
@@ -460,6 +260,29 @@ impl FaultState {
                     next.push(item);
                 }
             }
+            Fault::Tamper { name } => {
+                let mut bytes = item.bytes.clone();
+                let mut hit = false;
+                for end in classify::message_ends(&item.bytes, name) {
+                    // The last byte of the message's fragment (or of an encrypted Finished's
+                    // tag): the same byte of every copy, so retransmissions do not heal it.
+                    if let Some(b) = end.checked_sub(1).and_then(|i| bytes.get_mut(i)) {
+                        *b ^= 0x01;
+                        hit = true;
+                    }
+                }
+                if hit {
+                    self.fired[i] += 1;
+                    verdict.tampered = Some(name);
+                    next.push(Out {
+                        bytes,
+                        note: Some(format!("{name} tampered")),
+                        ..item
+                    });
+                } else {
+                    next.push(item);
+                }
+            }
             _ => next.push(item),
         }
     }
@@ -474,39 +297,5 @@ fn name_of(f: &Fault) -> &'static str {
     match f {
         Fault::HoldMessage { name } => name,
         _ => "Finished",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_fault_round_trips_through_its_name() {
-        for s in [
-            "drop-flight:3.1",
-            "dropn:2.1:3",
-            "drop-message:Finished:2",
-            "drop-epoch:1:1",
-            "delay-message:ChangeCipherSpec:300",
-            "hold-message:ServerHello",
-            "finished-before-ccs",
-            "perm:4:2,0,1",
-            "stray-client-hello",
-            "replayed-client-hello",
-            "inject-huge-seq",
-            "inject-epoch0-data",
-            "inject-epoch0-data-early",
-            "appdata-before-finished",
-        ] {
-            let f: Fault = s.parse().unwrap();
-            assert_eq!(f.to_string(), s);
-        }
-        assert!("perm:1:0,0".parse::<Fault>().is_err());
-        assert!("drop-flight:0.1".parse::<Fault>().is_err());
-        assert_eq!(
-            "delay-ccs:50".parse::<Fault>().unwrap().to_string(),
-            "delay-message:ChangeCipherSpec:50"
-        );
     }
 }
