@@ -286,7 +286,8 @@ fn tampered_premaster(f: fn(&mut Vec<u8>)) -> Pair {
         11,
     );
     let mut buf = vec![0u8; 2000];
-    for _ in 0..10 {
+    let end = dtls::Instant::from_millis(10_000);
+    while pair.now < end && !pair.client.is_closed() {
         while let Some(n) = pair.client.poll_transmit(&mut buf) {
             let mut d = buf[..n].to_vec();
             rewrite_message(&mut d, HandshakeType::CLIENT_KEY_EXCHANGE, f);
@@ -297,6 +298,16 @@ fn tampered_premaster(f: fn(&mut Vec<u8>)) -> Pair {
             pair.wire.push((false, buf[..n].to_vec()));
             pair.client.handle_datagram(pair.now, &buf[..n]);
         }
+        // The server ends the handshake once the client's re-sent Finished fails to
+        // authenticate too (`Limits::key_mismatch_after`): let the timers run.
+        let next = [pair.client.poll_timeout(), pair.server.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min();
+        let Some(next) = next else { break };
+        pair.now = pair.now.max(next);
+        pair.client.handle_timeout(pair.now);
+        pair.server.handle_timeout(pair.now);
     }
     while let Some(e) = pair.client.poll_event() {
         pair.client_events.push(e);

@@ -32,6 +32,18 @@ pub enum SuiteAuth {
     Psk,
     /// ECDHE key agreement signed with an ECDSA certificate key (RFC 8422).
     EcdheEcdsa,
+    /// ECDHE key agreement signed with an RSA certificate key (RFC 8422, RFC 5246 7.4.3).
+    EcdheRsa,
+    /// RSA key transport: the premaster encrypted to the server certificate's RSA key
+    /// (RFC 5246 7.4.7.1).
+    Rsa,
+}
+
+impl SuiteAuth {
+    /// Whether the server authenticates with an RSA certificate.
+    pub fn rsa(self) -> bool {
+        matches!(self, SuiteAuth::EcdheRsa | SuiteAuth::Rsa)
+    }
 }
 
 impl fmt::Display for SuiteId {
@@ -72,6 +84,11 @@ suites! {
     ECDHE_ECDSA_WITH_AES_128_CCM = 0xC0AC, EcdheEcdsa, "ecdhe-ecdsa-ccm";
     ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 = 0xC023, EcdheEcdsa, "ecdhe-ecdsa-cbc";
     ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 = 0xC02C, EcdheEcdsa, "ecdhe-ecdsa-aes256-gcm";
+    ECDHE_RSA_WITH_AES_128_GCM_SHA256 = 0xC02F, EcdheRsa, "ecdhe-rsa-gcm";
+    ECDHE_RSA_WITH_AES_256_GCM_SHA384 = 0xC030, EcdheRsa, "ecdhe-rsa-aes256-gcm";
+    ECDHE_RSA_WITH_AES_128_CBC_SHA256 = 0xC027, EcdheRsa, "ecdhe-rsa-cbc";
+    RSA_WITH_AES_128_CBC_SHA256 = 0x003C, Rsa, "rsa-cbc-sha256";
+    RSA_WITH_AES_128_CBC_SHA = 0x002F, Rsa, "rsa-cbc-sha";
 }
 
 impl SuiteId {
@@ -267,6 +284,15 @@ impl fmt::Debug for dyn Implementation {
 pub const SERVER_CERT_DER: &[u8] = include_bytes!("../data/server.crt.der");
 /// Its private key (PKCS#8 DER).
 pub const SERVER_KEY_DER: &[u8] = include_bytes!("../data/server.key.der");
+/// The RSA server chain the simulator hands to servers for RSA suites: the test PKI's
+/// RSA-2048 leaf for server.dtls.test and its intermediate (DER, leaf first), so the
+/// Certificate message is about 1.8 KB and fragments at small MTUs.
+pub const SERVER_RSA_CHAIN_DER: [&[u8]; 2] = [
+    include_bytes!("../../dtls/tests/data/pki/rsa-server.crt.der"),
+    include_bytes!("../../dtls/tests/data/pki/rsa-int.crt.der"),
+];
+/// Its leaf's private key (PKCS#8 DER).
+pub const SERVER_RSA_KEY_DER: &[u8] = include_bytes!("../../dtls/tests/data/pki/rsa-server.key.der");
 /// The PSK identity of simulated clients.
 pub const PSK_IDENTITY: &[u8] = b"sim-device";
 /// The PSK itself (a fixed test key).

@@ -62,7 +62,9 @@ struct Args {
     /// List the registered implementations and their determinism.
     #[arg(long)]
     list_implementations: bool,
-    /// Cipher suite: IANA name or psk-ccm8, psk-gcm, ecdhe-ecdsa-gcm, ecdhe-ecdsa-ccm8.
+    /// Cipher suite: IANA name or psk-ccm8, psk-gcm, ecdhe-ecdsa-gcm, ecdhe-ecdsa-ccm8,
+    /// ecdhe-rsa-gcm, rsa-cbc-sha (and the other short names of `SuiteId`). RSA suites use the
+    /// test PKI's RSA chain (leaf + intermediate), so small MTUs fragment it.
     #[arg(long, default_value = "TLS_PSK_WITH_AES_128_CCM_8")]
     suite: String,
     /// HelloVerifyRequest cookies: on or off.

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use dtls::config::{CertifiedKey, ClientConfig, Limits, PinnedCertificates, Psk, PskTable, ServerConfig};
+use dtls::crypto::CryptoProvider;
 use dtls::crypto::rustcrypto::RustCrypto;
-use dtls::crypto::{CryptoProvider, SignatureScheme};
 use dtls::record::RecordStats;
 use dtls::wire::CipherSuite;
 use dtls::{Client, CloseReason, Duration, Event, Instant, Server};
@@ -219,8 +219,9 @@ pub fn server_config(spec: &EndpointSpec) -> Result<ServerConfig, String> {
         s.psk_store = Some(Arc::new(PskTable::new().with(psk)));
     }
     if let Some(cred) = &spec.credentials {
-        let key = provider
-            .signing_key(SignatureScheme::EcdsaP256Sha256, &cred.key_pkcs8_der)
+        // PKCS#8 of any key kind the engine takes (P-256 for ECDSA suites, RSA for RSA ones).
+        let key = dtls::pki::load_private_key(&cred.key_pkcs8_der)
+            .and_then(|k| k.signing_key(provider.as_ref()))
             .map_err(|e| format!("loading the server key: {e}"))?;
         s.certificate = Some(Arc::new(CertifiedKey {
             chain: cred.chain_der.clone(),

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::faults::Fault;
 use crate::implementation::{
     CertSpec, EndpointSpec, PSK_IDENTITY, PSK_KEY, PskSpec, RetransmitSpec, Role, SERVER_CERT_DER,
-    SERVER_KEY_DER, SuiteId,
+    SERVER_KEY_DER, SERVER_RSA_CHAIN_DER, SERVER_RSA_KEY_DER, SuiteId,
 };
 use crate::link::{LinkProfile, Partition};
 use crate::rng::stream_seed;
@@ -147,15 +147,25 @@ impl RunSpec {
     /// credential the simulator has (the PSK, the server certificate as key or trust anchor);
     /// the suite decides which is used.
     pub fn endpoint_spec(&self, role: Role, rng_label: &str) -> EndpointSpec {
+        // RSA suites get the RSA chain (leaf + intermediate), the others the P-256 leaf; the
+        // client pins the server's leaf either way.
+        let (chain_der, key_der) = if self.suite.auth.rsa() {
+            (
+                SERVER_RSA_CHAIN_DER.iter().map(|c| c.to_vec()).collect(),
+                SERVER_RSA_KEY_DER.to_vec(),
+            )
+        } else {
+            (vec![SERVER_CERT_DER.to_vec()], SERVER_KEY_DER.to_vec())
+        };
         let (credentials, trust_der) = match role {
             Role::Server => (
                 Some(CertSpec {
-                    chain_der: vec![SERVER_CERT_DER.to_vec()],
-                    key_pkcs8_der: SERVER_KEY_DER.to_vec(),
+                    chain_der,
+                    key_pkcs8_der: key_der,
                 }),
                 Vec::new(),
             ),
-            Role::Client => (None, vec![SERVER_CERT_DER.to_vec()]),
+            Role::Client => (None, chain_der.into_iter().take(1).collect()),
         };
         EndpointSpec {
             suite: self.suite,
