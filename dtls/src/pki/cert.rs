@@ -5,13 +5,20 @@
 //! around it: extracting the leaf's key for handshake signatures, matching identities to what
 //! a peer asks for, the keyUsage checks webpki leaves out, and reading validity periods.
 
-use alloc::string::{String, ToString};
+use alloc::string::String;
+#[cfg(feature = "x509")]
+use alloc::string::ToString;
 use alloc::vec::Vec;
 
+use der::Decode;
+#[cfg(feature = "x509")]
+use der::Encode;
 use der::asn1::ObjectIdentifier;
-use der::{Decode, Encode};
+#[cfg(feature = "x509")]
 use x509_cert::Certificate;
+#[cfg(feature = "x509")]
 use x509_cert::ext::pkix::name::GeneralName;
+#[cfg(feature = "x509")]
 use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAltName};
 
 use crate::crypto::{MAX_RSA_BITS, MIN_RSA_BITS, PublicKey, PublicKeyKind};
@@ -23,7 +30,9 @@ const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.1
 /// id-RSASSA-PSS (RFC 8017 A.2.3), as a key algorithm or a signature algorithm.
 const RSASSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
 /// sha256WithRSAEncryption / sha384WithRSAEncryption (RFC 8017 A.2.4).
+#[cfg(feature = "x509")]
 const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+#[cfg(feature = "x509")]
 const SHA384_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
 /// id-ecPublicKey (RFC 5480 2.1.1).
 const ID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
@@ -31,9 +40,12 @@ const ID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840
 pub(crate) const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 pub(crate) const SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
 /// ecdsa-with-SHA256 / ecdsa-with-SHA384 (RFC 5758 3.2).
+#[cfg(feature = "x509")]
 const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+#[cfg(feature = "x509")]
 const ECDSA_WITH_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
 /// id-sha384 (RFC 8017 A.2.1), inside RSASSA-PSS parameters.
+#[cfg(feature = "x509")]
 const ID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
 /// id-kp-serverAuth / id-kp-clientAuth (RFC 5280 4.2.1.12).
 pub(crate) const ID_KP_SERVER_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
@@ -93,6 +105,17 @@ pub struct CertificateInfo {
 impl CertificateInfo {
     /// Parses a DER certificate. Fails only if it is not a well-formed X.509 certificate (or an
     /// extension this module reads is malformed); an unusable key is recorded in `public_key`.
+    ///
+    /// Without the `x509` feature every certificate is refused as unsupported: such a build
+    /// negotiates PSK suites only, and links no X.509 parser.
+    #[cfg(not(feature = "x509"))]
+    pub fn parse(der: &[u8]) -> Result<Self, CertificateError> {
+        let _ = der;
+        Err(err(Kind::Unsupported, "built without the x509 feature"))
+    }
+
+    /// Parses a DER certificate (see above).
+    #[cfg(feature = "x509")]
     pub fn parse(der: &[u8]) -> Result<Self, CertificateError> {
         let cert = Certificate::from_der(der)
             .map_err(|_| err(Kind::Malformed, "certificate is not valid DER X.509"))?;
@@ -247,6 +270,7 @@ fn modulus_bits(n: &[u8]) -> u32 {
 }
 
 /// The TLS 1.2 `{hash, signature}` code point of a certificate signature algorithm.
+#[cfg(feature = "x509")]
 fn signature_code_point(alg: &spki::AlgorithmIdentifierOwned) -> Option<WireScheme> {
     let oid = alg.oid;
     if oid == ECDSA_WITH_SHA256 {

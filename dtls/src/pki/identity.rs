@@ -7,10 +7,13 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::cert::{CertificateInfo, ID_KP_CLIENT_AUTH, ID_KP_SERVER_AUTH, KeyUse};
+#[cfg(feature = "x509")]
 use super::load::{load_certificates, load_private_key};
 use super::scheme::to_wire;
 use crate::config::CertifiedKey;
-use crate::crypto::{CryptoProvider, PublicKey, PublicKeyKind, SignatureScheme, SigningKey};
+#[cfg(feature = "x509")]
+use crate::crypto::CryptoProvider;
+use crate::crypto::{PublicKey, PublicKeyKind, SignatureScheme, SigningKey};
 use crate::error::{CertificateError, CertificateErrorKind as Kind};
 use crate::suite::{self, SuiteAuth, SuiteParams};
 use crate::wire::{
@@ -86,6 +89,7 @@ impl Identity {
 
     /// Loads an identity from a certificate file (DER or PEM, leaf first) and a key file
     /// (PKCS#1, PKCS#8 or SEC1; DER or PEM), the key loaded by `provider`.
+    #[cfg(feature = "x509")]
     pub fn load(
         provider: &dyn CryptoProvider,
         certificates: &[u8],

@@ -15,8 +15,11 @@
 
 use alloc::vec::Vec;
 
+#[cfg(feature = "x509")]
 use der::Decode;
+#[cfg(feature = "x509")]
 use der::asn1::ObjectIdentifier;
+#[cfg(feature = "x509")]
 use x509_cert::Certificate;
 
 use crate::crypto::{
@@ -28,31 +31,45 @@ use crate::wire::{
     SignatureScheme as WireScheme,
 };
 
+// Without the `x509` feature only what the handshake's types need stays: certificate facts
+// (whose parser then refuses every certificate), identities and the signature steps; loading,
+// trust stores and chain validation go, and with them every X.509 dependency.
+#[cfg(feature = "x509")]
 mod algorithms;
 pub mod cert;
 pub mod identity;
+#[cfg(feature = "x509")]
 pub mod load;
 pub mod scheme;
+#[cfg(feature = "x509")]
 pub mod store;
+#[cfg(feature = "x509")]
 pub mod verify;
 
+pub use crate::handshake::limits::ChainLimits;
 pub use cert::{CertificateInfo, KeyUsageBits, KeyUse};
 pub use identity::{ClientChoice, ClientOffer, Identities, Identity, ServerChoice};
+#[cfg(feature = "x509")]
 pub use load::{PrivateKeyDer, PrivateKeyFormat, load_certificates, load_private_key};
 pub use scheme::SUPPORTED_WIRE_SCHEMES;
+#[cfg(feature = "x509")]
 pub use store::TrustStore;
-#[cfg(feature = "std")]
+#[cfg(all(feature = "std", feature = "x509"))]
 pub use verify::SystemClock;
-pub use verify::{ChainLimits, ChainRole, FixedTime, NameCheck, TimeSource, ValidityCheck, WebPkiVerifier};
+#[cfg(feature = "x509")]
+pub use verify::{ChainRole, FixedTime, NameCheck, TimeSource, ValidityCheck, WebPkiVerifier};
 
 /// OID of id-ecPublicKey (RFC 5480 2.1.1).
+#[cfg(feature = "x509")]
 const ID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 /// OID of the secp256r1 named curve (RFC 5480 2.1.1.1).
+#[cfg(feature = "x509")]
 const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 
 /// The SEC1-encoded P-256 public key of a DER certificate, or `bad_certificate` if the
 /// certificate does not parse or holds another kind of key. Kept for the current ECDHE-ECDSA
 /// handshake; [`leaf_key`] is the general form.
+#[cfg(feature = "x509")]
 pub fn leaf_public_key(der: &[u8]) -> Result<Vec<u8>, Error> {
     let bad = |reason| Error::protocol(AlertDescription::BAD_CERTIFICATE, reason);
     let cert = Certificate::from_der(der).map_err(|_| bad("certificate does not parse"))?;
@@ -161,10 +178,16 @@ pub fn sign(
 /// every signature algorithm we verify, and, if `ca_names` is given, the subjects of that
 /// store's anchors (as many as fit the 2^16-1 byte vector). Listing CAs helps clients with
 /// several identities and costs bytes in the flight; it is off unless asked for.
+#[cfg(feature = "x509")]
 pub fn certificate_request(ca_names: Option<&TrustStore>) -> CertificateRequest {
+    certificate_request_naming(ca_names.map(|s| s.subjects(0xffff)).unwrap_or_default())
+}
+
+/// A CertificateRequest listing `ca_names` (DER subjects) as certificate_authorities.
+pub fn certificate_request_naming(ca_names: Vec<Vec<u8>>) -> CertificateRequest {
     CertificateRequest {
         certificate_types: alloc::vec![ClientCertificateType::ECDSA_SIGN, ClientCertificateType::RSA_SIGN],
         supported_signature_algorithms: SUPPORTED_WIRE_SCHEMES.to_vec(),
-        certificate_authorities: ca_names.map(|s| s.subjects(0xffff)).unwrap_or_default(),
+        certificate_authorities: ca_names,
     }
 }

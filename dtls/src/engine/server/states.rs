@@ -523,7 +523,7 @@ impl ServerHandshake {
         let request = match (self.config.client_auth, &key) {
             (ClientAuthSetting::None, _) | (_, OurKey::Psk) => None,
             _ => {
-                let mut request = pki::certificate_request(None);
+                let mut request = pki::certificate_request_naming(Vec::new());
                 request
                     .certificate_authorities
                     .clone_from(&self.config.client_ca_names);
