@@ -8,7 +8,7 @@ use alloc::sync::Arc;
 
 use self::states::ClientHandshake;
 use super::LifecycleStats;
-use super::connection::{self as conn, Core, Phase};
+use super::connection::{self as conn, Core, Phase, RxBuffer};
 use crate::config::ClientConfig;
 use crate::crypto::SecureRandom;
 use crate::error::Error;
@@ -28,6 +28,7 @@ pub struct Client {
     core: Core,
     hs: ClientHandshake,
     rng: Box<dyn SecureRandom + Send>,
+    rx: RxBuffer,
 }
 
 impl Client {
@@ -49,12 +50,17 @@ impl Client {
             now,
         );
         let hs = ClientHandshake::start(config.clone(), &mut core, now, rng.as_mut())?;
-        Ok(Client { core, hs, rng })
+        Ok(Client {
+            core,
+            hs,
+            rng,
+            rx: RxBuffer::default(),
+        })
     }
 
     /// Feeds one received datagram.
     pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) {
-        self.core.receive_datagram(now, datagram);
+        self.core.receive_datagram(now, datagram, &mut self.rx);
         conn::drive(&mut self.core, &mut self.hs, now, self.rng.as_mut());
     }
 

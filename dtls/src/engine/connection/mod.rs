@@ -32,6 +32,42 @@ use crate::wire::{Alert, ContentType, HandshakeHeader, HandshakeType, RecordHead
 /// Granularity of the receive buffer's growth.
 const RX_BUF_STEP: usize = 256;
 
+/// The buffer received datagrams are copied into so their records can be opened in place:
+/// owned by the endpoint, not the connection (a server has one for all its sessions, since
+/// it handles one datagram at a time), and kept across datagrams so receiving does not
+/// allocate once it has grown. It grows in steps of `RX_BUF_STEP` up to the configured MTU,
+/// so what it holds depends only on the size class of the largest datagram, not on the order
+/// of sizes the peer sent; a datagram larger than our MTU (the peer's may be larger) gets a
+/// buffer of its own, so one oversized datagram cannot pin 64 KiB.
+#[derive(Debug, Default)]
+pub(crate) struct RxBuffer(Vec<u8>);
+
+impl RxBuffer {
+    /// A buffer holding a copy of `datagram`.
+    fn take_for(&mut self, datagram: &[u8], mtu: usize) -> Vec<u8> {
+        let mut buf = if datagram.len() <= mtu {
+            let mut buf = core::mem::take(&mut self.0);
+            if buf.capacity() < datagram.len() {
+                let class = datagram.len().div_ceil(RX_BUF_STEP).saturating_mul(RX_BUF_STEP);
+                buf = Vec::with_capacity(class.min(mtu));
+            }
+            buf
+        } else {
+            Vec::new()
+        };
+        buf.clear();
+        buf.extend_from_slice(datagram);
+        buf
+    }
+
+    /// Keeps `buf` for the next datagram if it is within the MTU.
+    fn give_back(&mut self, buf: Vec<u8>, mtu: usize) {
+        if buf.capacity() <= mtu && buf.capacity() >= self.0.capacity() {
+            self.0 = buf;
+        }
+    }
+}
+
 /// What one received record amounted to, in order.
 #[derive(Debug)]
 pub(crate) enum Incoming {
@@ -117,8 +153,6 @@ pub(crate) struct Core {
     /// Finished was expected (see `Limits::key_mismatch_after`).
     bad_finished_records: u8,
     stats: LifecycleStats,
-    /// Reused buffer for opening received records in place.
-    rx_buf: Vec<u8>,
 }
 
 impl Core {
@@ -150,7 +184,6 @@ impl Core {
             retransmissions: 0,
             bad_finished_records: 0,
             stats: LifecycleStats::default(),
-            rx_buf: Vec::new(),
         }
     }
 
@@ -447,31 +480,14 @@ impl Core {
 
     /// Opens every record of a datagram and queues what they carry on `incoming`. Invalid
     /// records are dropped and counted by the record layer.
-    pub(crate) fn receive_datagram(&mut self, now: Instant, datagram: &[u8]) {
+    pub(crate) fn receive_datagram(&mut self, now: Instant, datagram: &[u8], rx: &mut RxBuffer) {
         if self.phase == Phase::Closed && !self.is_lingering() {
             return;
         }
         self.flight.note_received(datagram.len());
         let authenticated_before = self.records.stats().accepted_protected;
-        // Records are opened in place, so the datagram is copied once into a buffer kept
-        // across datagrams (no allocation per datagram once it has grown). It grows in steps of
-        // `RX_BUF_STEP` up to the configured MTU, so what a connection holds depends only on
-        // the size class of the largest datagram, not on the order of sizes the peer sent, and
-        // a constrained client talking in small records keeps a small buffer. A datagram
-        // larger than our MTU (the peer's may be larger) gets a buffer of its own.
         let mtu = self.flight.configured_mtu();
-        let mut buf = if datagram.len() <= mtu {
-            let mut buf = core::mem::take(&mut self.rx_buf);
-            if buf.capacity() < datagram.len() {
-                let class = datagram.len().div_ceil(RX_BUF_STEP).saturating_mul(RX_BUF_STEP);
-                buf = Vec::with_capacity(class.min(mtu));
-            }
-            buf
-        } else {
-            Vec::new()
-        };
-        buf.clear();
-        buf.extend_from_slice(datagram);
+        let mut buf = rx.take_for(datagram, mtu);
         let mut rest: &mut [u8] = &mut buf;
         while !rest.is_empty() {
             let Some(len) = RecordLayer::record_len(rest) else {
@@ -483,11 +499,7 @@ impl Core {
             rest = tail;
             self.receive_record(record, false);
         }
-        // Keep only a buffer within the MTU: one oversized datagram from a peer must not pin
-        // 64 KiB per session for the rest of its life.
-        if buf.capacity() <= mtu {
-            self.rx_buf = buf;
-        }
+        rx.give_back(buf, mtu);
         // Only authenticated records are activity: a spoofed cleartext record must not keep an
         // idle connection alive.
         if self.records.stats().accepted_protected != authenticated_before {

@@ -16,7 +16,7 @@ use core::hash::Hash;
 use self::front_door::{Admission, HelloDatagram};
 use self::states::ServerHandshake;
 use self::table::{Scheduled, SessionId, SessionTable};
-use super::connection::{self as conn, Core, Phase};
+use super::connection::{self as conn, Core, Phase, RxBuffer};
 use super::{CloseReason, Event, LifecycleStats};
 use crate::config::ServerConfig;
 use crate::crypto::SecureRandom;
@@ -61,8 +61,8 @@ impl Scheduled for Session {
 }
 
 impl Session {
-    fn feed(&mut self, now: Instant, datagram: &[u8], rng: &mut dyn SecureRandom) {
-        self.core.receive_datagram(now, datagram);
+    fn feed(&mut self, now: Instant, datagram: &[u8], rng: &mut dyn SecureRandom, rx: &mut RxBuffer) {
+        self.core.receive_datagram(now, datagram, rx);
         conn::drive(&mut self.core, &mut self.hs, now, rng);
     }
 }
@@ -85,6 +85,8 @@ pub struct Server<A> {
     stats: ServerStats,
     /// Record counters of sessions that no longer exist.
     retired: RecordStats,
+    /// The receive buffer all sessions share (one datagram is handled at a time).
+    rx: RxBuffer,
 }
 
 impl<A: fmt::Debug> fmt::Debug for Server<A> {
@@ -127,6 +129,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
             events: VecDeque::new(),
             stats: ServerStats::default(),
             retired: RecordStats::default(),
+            rx: RxBuffer::default(),
         })
     }
 
@@ -235,7 +238,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
 
     fn feed(&mut self, id: SessionId, now: Instant, datagram: &[u8]) {
         if let Some((_, session)) = self.table.get_mut(id) {
-            session.feed(now, datagram, self.rng.as_mut());
+            session.feed(now, datagram, self.rng.as_mut(), &mut self.rx);
         }
         self.table.reschedule(id);
     }
@@ -300,7 +303,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
         if let Err(e) = started {
             conn::fail(&mut session.core, e, now, rng);
         } else if !hello.rest.is_empty() {
-            session.feed(now, hello.rest, rng);
+            session.feed(now, hello.rest, rng, &mut self.rx);
         }
         self.stats.sessions_created += 1;
         let Some(id) = self.table.insert(from.clone(), session) else {
