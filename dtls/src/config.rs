@@ -32,6 +32,7 @@ pub struct Psk {
 
 impl Psk {
     /// A PSK, checked against the RFC 4279 5.3 sizes this engine supports.
+    // catalogue: RFC4279-5.3-1, RFC4279-5.3-2
     pub fn new(identity: &[u8], key: &[u8]) -> Result<Self, Error> {
         if identity.len() > MAX_PSK_IDENTITY_LEN || key.is_empty() || key.len() > MAX_PSK_LEN {
             return Err(Error::Config(
@@ -201,6 +202,7 @@ impl CommonConfig {
         if self.cipher_suites.is_empty() {
             return Err(Error::Config("no cipher suites configured"));
         }
+        // catalogue: RFC6347-4.1.2.2-1, RFC5246-A.5-1
         if self.cipher_suites.iter().any(|s| suite::lookup(*s).is_none()) {
             return Err(Error::Config(
                 "a configured cipher suite is not supported by the engine",
@@ -336,6 +338,7 @@ impl ServerConfig {
             client_auth: ClientAuth::None,
             client_verifier: None,
             client_ca_names: Vec::new(),
+            // catalogue: RFC6347-4.2.1-16
             cookies: true,
             cookie_rotation: Duration::from_secs(60),
         }

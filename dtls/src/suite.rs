@@ -221,7 +221,8 @@ pub const SUPPORTED: &[SuiteParams] = &[
     ),
 ];
 
-/// The parameters of `suite`, if the engine supports it.
+/// The parameters of `suite`, if the engine supports it (never an RC4 or NULL suite).
+// catalogue: RFC6347-4.1.2.2-1, RFC5246-A.5-1
 pub fn lookup(suite: CipherSuite) -> Option<&'static SuiteParams> {
     SUPPORTED.iter().find(|p| p.suite == suite)
 }

@@ -161,6 +161,8 @@ impl<A: AeadCipher> AeadRecordCipher<A> {
         &self.aead
     }
 
+    // The implicit part is the write IV from the key block.
+    // catalogue: RFC5246-6.2.3.3-1
     fn nonce(&self, explicit: &[u8]) -> Result<[u8; AEAD_NONCE_LEN], CryptoError> {
         let mut nonce = [0u8; AEAD_NONCE_LEN];
         let (fixed, exp) = nonce.split_at_mut(AEAD_FIXED_IV_LEN);
@@ -175,6 +177,7 @@ impl<A: AeadCipher> AeadRecordCipher<A> {
 }
 
 impl<A: AeadCipher> RecordCipher for AeadRecordCipher<A> {
+    // catalogue: RFC6655-3-1, RFC6655-3-2
     fn explicit_nonce(&self) -> ExplicitNonce {
         ExplicitNonce::Sequence
     }

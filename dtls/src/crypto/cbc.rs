@@ -148,6 +148,7 @@ impl<C: CbcBlockCipher, M: RecordMac> CbcRecordCipher<C, M> {
         let header = aad.bytes(u16::try_from(plaintext_len).map_err(|_| CryptoError::BadLength)?);
         self.mac.mac(&[&header, plain], &mut tag);
         mac_out.copy_from_slice(tag.get(..self.mac_len).ok_or(CryptoError::BadLength)?);
+        // catalogue: RFC5246-6.2.3.2-2
         padding.fill(u8::try_from(pad_total - 1).map_err(|_| CryptoError::BadLength)?);
 
         let iv: [u8; BLOCK_LEN] = (&*iv).try_into().map_err(|_| CryptoError::BadLength)?;
@@ -179,6 +180,8 @@ impl<C: CbcBlockCipher, M: RecordMac> CbcRecordCipher<C, M> {
         Ok(total)
     }
 
+    // Constant time, and bad padding fails exactly like a bad MAC (see the module docs).
+    // catalogue: RFC5246-6.2.3.2-3, RFC5246-6.2.3.2-4
     fn open_mte(&self, aad: &RecordAad, fragment: &mut [u8]) -> Result<Range<usize>, CryptoError> {
         let (iv, body) = fragment.split_at_mut(IV_LEN);
         if body.len() % BLOCK_LEN != 0 {
@@ -313,6 +316,8 @@ impl<C: CbcBlockCipher, M: RecordMac> CbcRecordCipher<C, M> {
 }
 
 impl<C: CbcBlockCipher, M: RecordMac> RecordCipher for CbcRecordCipher<C, M> {
+    // A fresh random IV for every record (filled in by the record layer).
+    // catalogue: RFC5246-6.2.3.2-1
     fn explicit_nonce(&self) -> ExplicitNonce {
         ExplicitNonce::RandomIv(IV_LEN)
     }

@@ -96,6 +96,7 @@ impl Secrets {
     /// Checks the peer's Finished against the transcript so far, in constant time
     /// (RFC 5246 7.4.9); a mismatch is decrypt_error. The proof it returns is what the
     /// connected state requires.
+    // catalogue: RFC5246-7.4.9-1
     pub(crate) fn check_finished(
         &self,
         core: &Core,
@@ -125,6 +126,7 @@ impl Secrets {
     /// Derives the master secret. With the extended master secret (RFC 7627 4) the seed is the
     /// session hash (the transcript hash through ClientKeyExchange); otherwise the two randoms
     /// (RFC 5246 8.1).
+    // catalogue: RFC7627-5.1-1, RFC7627-5.2-6
     pub(crate) fn derive(
         provider: &dyn CryptoProvider,
         params: &'static SuiteParams,

@@ -107,6 +107,7 @@ impl From<CryptoError> for CookieError {
 }
 
 /// Mints and checks HelloVerifyRequest cookies under a rotating secret (RFC 6347 4.2.1).
+// catalogue: RFC6347-4.2.1-7, RFC6347-4.2.1-11
 #[derive(Zeroize, ZeroizeOnDrop)]
 pub struct CookieGate {
     current: [u8; COOKIE_SECRET_LEN],

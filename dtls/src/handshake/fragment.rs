@@ -166,6 +166,7 @@ impl Packer {
 /// Plans the datagrams of a flight: the items in order, cut and packed so that no datagram
 /// exceeds `mtu` bytes (the largest UDP payload the path carries, i.e. the path MTU minus IP
 /// and UDP headers).
+// catalogue: RFC6347-4.1.1-1, RFC6347-4.2.3-1, RFC6347-4.2.3-2, RFC6347-4.2.3-3, RFC6347-4.2.3-4
 pub fn plan_flight(items: &[FlightItem], mtu: usize) -> Result<Vec<DatagramPlan>, PlanError> {
     let mut p = Packer {
         mtu,
@@ -177,6 +178,7 @@ pub fn plan_flight(items: &[FlightItem], mtu: usize) -> Result<Vec<DatagramPlan>
         match item.content {
             ItemContent::Unfragmented { content_type, length } => {
                 let wire = item.record_overhead.saturating_add(length);
+                // catalogue: RFC5246-6.2.1-1
                 if wire > mtu || length > MAX_PLAINTEXT_LEN {
                     return Err(PlanError::MtuTooSmall {
                         item: index,
@@ -221,7 +223,9 @@ fn plan_message(
     }
     let total = usize::try_from(length).map_err(|_| PlanError::MessageTooLong { item: index })?;
     let per_record = item.record_overhead.saturating_add(HANDSHAKE_HEADER_LEN);
-    // Body bytes that fit in a record given `room` bytes of datagram.
+    // Body bytes that fit in a record given `room` bytes of datagram, within the 2^14-byte
+    // record plaintext limit.
+    // catalogue: RFC5246-6.2.1-1
     let body_room = |room: usize| {
         room.saturating_sub(per_record)
             .min(MAX_PLAINTEXT_LEN - HANDSHAKE_HEADER_LEN)

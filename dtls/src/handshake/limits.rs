@@ -243,6 +243,7 @@ impl Limits {
         max_early_records: 8,
         max_early_record_bytes: 8 * 1024,
         max_sessions: 1024,
+        // catalogue: RFC6347-4.2.4.1-1
         retransmit_initial: Duration::from_secs(1),
         retransmit_max: Duration::from_secs(60),
         max_retransmissions: 12,

@@ -171,6 +171,7 @@ impl RangeSet {
     /// forgotten and must arrive again); one above it is refused, changing nothing. Preferring
     /// low ranges means one in-order pass over the message (a retransmission) always completes
     /// it: its first fragment starts the lowest range and every later one touches it.
+    // catalogue: RFC6347-4.2.3-6
     fn insert(&mut self, start: u32, end: u32, cap: usize) -> RangeInsert {
         if start >= end {
             return RangeInsert::Added;
@@ -322,7 +323,9 @@ impl Reassembler {
         })
     }
 
-    /// Takes in one fragment.
+    /// Takes in one fragment. A message is delivered ([`pop`](Self::pop)) only once every
+    /// byte of it is present.
+    // catalogue: RFC6347-4.2.3-5
     pub fn insert(&mut self, frag: Fragment<'_>) -> Received {
         match self.try_insert(frag) {
             Ok(()) if self.has_ready() => Received::Ready,
@@ -347,12 +350,15 @@ impl Reassembler {
         let seq = u32::from(frag.message_seq);
         if seq < self.next {
             // Never buffered: the message was delivered already (RFC 6347 4.2.2).
+            // catalogue: RFC6347-4.2.2-1
             self.stats.old = self.stats.old.saturating_add(1);
             return Err(Received::Old {
                 msg_type: frag.msg_type,
                 message_seq: frag.message_seq,
             });
         }
+        // Future messages are buffered within the window, dropped beyond it (RFC 6347 4.2.2).
+        // catalogue: RFC6347-4.2.2-2
         if seq - self.next > u32::from(self.window) {
             return drop(DropReason::TooFarAhead);
         }

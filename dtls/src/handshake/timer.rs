@@ -96,6 +96,7 @@ impl FlightTimer {
 
     /// Handles the clock reaching `now`: retransmit (and re-arm with a doubled timeout), give
     /// up, or nothing if the deadline has not passed.
+    // catalogue: RFC6347-4.2.4.1-1
     pub fn on_timeout(&mut self, now: Instant) -> TimerOutcome {
         match self.deadline {
             Some(deadline) if now >= deadline => {}
@@ -118,6 +119,7 @@ impl FlightTimer {
     /// answered), or because the handshake ended. If the flight was answered without any
     /// retransmission, the next flight starts from the initial timeout; otherwise the current,
     /// doubled value is kept (RFC 6347 4.2.4.1).
+    // catalogue: RFC6347-4.2.4.1-2
     pub fn stop(&mut self, now: Instant) {
         if self.deadline.is_some() && self.retransmissions == 0 {
             self.current = self.initial;

@@ -256,7 +256,9 @@ impl RecordLayer {
         Ok(epoch)
     }
 
-    /// Installs keys for the next read epoch (on receiving ChangeCipherSpec).
+    /// Installs keys for the next read epoch (on receiving ChangeCipherSpec), with an empty
+    /// replay window.
+    // catalogue: RFC6347-4.1.2.6-2
     pub fn install_read(&mut self, cipher: Box<dyn RecordCipher>) -> Result<u16, Error> {
         let epoch = self
             .read
@@ -364,12 +366,14 @@ impl RecordLayer {
         plaintext_len: usize,
         rng: &mut dyn SecureRandom,
     ) -> Result<usize, Error> {
+        // catalogue: RFC5246-6.2.1-1
         if plaintext_len > MAX_PLAINTEXT_LEN {
             return Err(Error::RecordTooLarge);
         }
         let state = self.write_state_mut(epoch).ok_or(Error::NoKeysForEpoch)?;
         let sequence = state.next_sequence;
         // RFC 6347 4.1: sequence numbers must not wrap; refuse instead of reusing a nonce.
+        // catalogue: RFC6347-4.1-6
         if sequence > MAX_SEQUENCE {
             return Err(Error::SequenceExhausted);
         }
@@ -393,6 +397,8 @@ impl RecordLayer {
             Some(cipher) => {
                 let explicit = body.get_mut(..prefix).ok_or(Error::BufferTooSmall { needed })?;
                 match cipher.explicit_nonce() {
+                    // The AEAD explicit nonce is epoch and sequence number: never repeated.
+                    // catalogue: RFC6655-3-1, RFC6655-3-2
                     ExplicitNonce::Sequence => {
                         let nonce = header.full_sequence().to_be_bytes();
                         explicit
@@ -400,6 +406,7 @@ impl RecordLayer {
                             .ok_or(Error::BufferTooSmall { needed })?
                             .copy_from_slice(&nonce);
                     }
+                    // catalogue: RFC5246-6.2.3.2-1
                     ExplicitNonce::RandomIv(_) => rng.fill(explicit),
                     ExplicitNonce::None => {}
                 }
@@ -461,6 +468,8 @@ impl RecordLayer {
         if fragment_len > MAX_FRAGMENT_LEN {
             return Err(Discard::TooLarge);
         }
+        // The previous read epoch stays readable until it is retired after the handshake.
+        // catalogue: RFC6347-4.1-3
         let state = if header.epoch == self.read.keys.epoch {
             &mut self.read
         } else if let Some(prev) = self
@@ -474,12 +483,14 @@ impl RecordLayer {
         } else {
             return Err(Discard::UnknownEpoch);
         };
+        // The replay check comes first, before any cryptography.
         // Epoch 0 is unauthenticated, so there the window only weeds out exact duplicates: a
         // record left of the window is let through, because anyone can inject one record with a
         // high sequence number and would otherwise make every genuine handshake record look
         // old (TESTING.md: "a large epoch on an early record does not poison later legitimate
         // records"). Repeated epoch-0 handshake messages are caught by message_seq as well, and
         // epoch-0 application data is never delivered.
+        // catalogue: RFC6347-4.1.2.6-3, RFC6347-4.1.2.6-4
         let protected = state.keys.cipher.is_some();
         match state.window.check(header.sequence_number) {
             ReplayCheck::Fresh => {}
@@ -512,6 +523,7 @@ impl RecordLayer {
             }
         };
         // Only now, after authentication, may the window move (RFC 6347 4.1.2.6).
+        // catalogue: RFC6347-4.1.2.6-8
         state.window.update(header.sequence_number);
         Ok(Opened {
             header,

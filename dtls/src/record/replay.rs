@@ -2,6 +2,7 @@
 
 /// Number of sequence numbers the window remembers below its right edge (RFC 6347 4.1.2.6
 /// requires at least 32 and recommends 64).
+// catalogue: RFC6347-4.1.2.6-5, RFC6347-4.1.2.6-6
 pub const WINDOW_SIZE: u64 = 64;
 
 /// A 64-entry sliding window over the 48-bit record sequence numbers of one epoch.
@@ -10,6 +11,7 @@ pub const WINDOW_SIZE: u64 = 64;
 /// and the window moves only after the record authenticates, so a forged record with a huge
 /// sequence number cannot push the window forward and make every genuine record look old
 /// (RFC 6347 4.1.2.6: "the receive window is updated only if the MAC verification succeeds").
+// catalogue: RFC6347-4.1.2.6-1, RFC6347-4.1.2.6-8
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ReplayWindow {
     /// Highest authenticated sequence number plus one (0 = nothing received yet).
@@ -44,6 +46,7 @@ impl ReplayWindow {
     }
 
     /// Classifies `seq` without changing the window.
+    // catalogue: RFC6347-4.1.2.6-3
     pub const fn check(&self, seq: u64) -> ReplayCheck {
         if seq >= self.right_edge {
             return ReplayCheck::Fresh;

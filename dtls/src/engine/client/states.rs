@@ -54,6 +54,7 @@ use crate::wire::{
 };
 
 /// The one place a wrong message becomes an error (alert: unexpected_message).
+// catalogue: RFC5246-7.4-1
 fn unexpected(state: &'static str, expected: &'static [HT], received: HT) -> Error {
     Error::UnexpectedMessage {
         state,
@@ -146,6 +147,7 @@ mod auth {
     /// Checks an ECDHE ServerKeyExchange (RFC 8422 5.4, RFC 5246 7.4.3): our group, then the
     /// signature over the randoms and the parameters by the trusted leaf's key, with a scheme
     /// we offered in signature_algorithms.
+    // catalogue: RFC8422-2.1-2
     pub(super) fn verify_server_key_exchange(
         core: &Core,
         hs: &Negotiated,
@@ -386,7 +388,9 @@ impl ClientHandshake {
 impl ExpectServerHello {
     /// RFC 6347 4.2.1: answer with the same ClientHello plus the cookie. A repeated
     /// HelloVerifyRequest before any ServerHello (a restarted server, an expired cookie) is
-    /// answered too, up to `Limits::max_hello_verify_requests`.
+    /// answered too, up to `Limits::max_hello_verify_requests`. Its version is not read: it is
+    /// record formatting, not version negotiation.
+    // catalogue: RFC6347-4.2.1-2, RFC6347-4.2.1-4, RFC6347-4.2.1-5, RFC6347-4.2.1-6, RFC6347-4.2.1-20
     fn on_hello_verify_request(
         mut self,
         config: &ClientConfig,
@@ -406,6 +410,7 @@ impl ExpectServerHello {
         core.flight_acknowledged(now);
         // The ClientHello before a HelloVerifyRequest and the HelloVerifyRequest itself are
         // not part of the transcript (RFC 6347 4.2.1).
+        // catalogue: RFC6347-4.2.6-2
         core.reset_transcript();
         let hello = client_hello(config, &self.client_random, &hvr.cookie)?;
         core.queue_handshake(HT::CLIENT_HELLO, hello);
@@ -423,6 +428,8 @@ impl ExpectServerHello {
         core.flight_acknowledged(now);
         core.add_to_transcript(m.msg_type, m.message_seq, &m.body);
         let sh = ServerHello::parse(&m.body)?;
+        // Only the ServerHello's version counts, never the HelloVerifyRequest's.
+        // catalogue: RFC5246-E.1-1, RFC6347-4.2.1-9
         if sh.server_version != ProtocolVersion::DTLS1_2 {
             return Err(Error::protocol(
                 AD::PROTOCOL_VERSION,
@@ -441,12 +448,14 @@ impl ExpectServerHello {
             return Err(Error::protocol(AD::ILLEGAL_PARAMETER, "server chose compression"));
         }
         let ext = sh.extensions.unwrap_or_default();
+        // catalogue: RFC5246-7.4.1.4-3
         ext.check_unique()?;
         let mut ems = false;
         let mut secure_renegotiation = false;
         for e in ext.iter() {
             match e.typ {
                 ExtensionType::EXTENDED_MASTER_SECRET => ems = true,
+                // catalogue: RFC5746-3.4-3, RFC5746-3.4-4
                 ExtensionType::RENEGOTIATION_INFO => {
                     let ri: RenegotiationInfo = e.body()?;
                     if !ri.renegotiated_connection.is_empty() {
@@ -460,6 +469,7 @@ impl ExpectServerHello {
                 ExtensionType::SERVER_NAME if config.server_name.is_some() => {}
                 ExtensionType::EC_POINT_FORMATS if offers_ecdhe(config) => {}
                 // RFC 5246 7.4.1.4: a server must not send an extension the client did not offer.
+                // catalogue: RFC5246-7.4.1.4-2
                 _ => {
                     return Err(Error::protocol(
                         AD::UNSUPPORTED_EXTENSION,
@@ -468,6 +478,7 @@ impl ExpectServerHello {
                 }
             }
         }
+        // catalogue: RFC7627-5.2-5, RFC7627-4-1
         if !ems && config.common.require_extended_master_secret {
             return Err(Error::protocol(
                 AD::HANDSHAKE_FAILURE,
@@ -517,6 +528,7 @@ impl ExpectServerKeyExchange {
         let server = match (self.hs.params.key_exchange, self.chain) {
             (KeyExchangeKind::Psk, _) => {
                 // The hint is advisory; we always send our configured identity (RFC 4279 5.2).
+                // catalogue: RFC4279-5.2-2
                 let _hint = PskServerKeyExchange::parse(&m.body)?;
                 ServerKey::Psk
             }
@@ -616,7 +628,7 @@ impl ExpectServerHelloDone {
         let mut cke_body = Vec::new();
         cke.emit(&mut cke_body)?;
         core.flight_acknowledged(now);
-        // catalogue: RFC5246-7.4.6-1, RFC5246-7.4.6-2, RFC5246-7.4.8-1
+        // catalogue: RFC5246-7.4.6-1, RFC5246-7.4.6-2, RFC5246-7.4.8-1, RFC5246-7.3-1
         // RFC 5246 7.4.6: answer a CertificateRequest with a chain that fits it, or with an
         // empty list when we have none (and then send no CertificateVerify).
         let client_choice = self.request.as_ref().map(|request| {
@@ -765,6 +777,7 @@ impl Role for ClientHandshake {
     /// no_renegotiation; with a server that signalled secure renegotiation the request is
     /// ignored (RFC 5246 7.4.1.1 allows it), because OpenSSL servers answer the warning with a
     /// fatal handshake_failure.
+    // catalogue: RFC5746-4.2-2, RFC5246-7.4.1.1-1
     fn alerts_renegotiation(&self) -> bool {
         !matches!(&self.state, State::Connected(c) if c.secure_renegotiation)
     }
@@ -784,6 +797,7 @@ fn offers_ecdhe(config: &ClientConfig) -> bool {
 /// The ClientHello body, with `cookie` (empty for the first one).
 fn client_hello(config: &ClientConfig, client_random: &[u8; 32], cookie: &[u8]) -> Result<Vec<u8>, Error> {
     let mut ext = Extensions::new();
+    // catalogue: RFC8422-4-1, RFC8422-4-3, RFC8422-5.1-1
     if offers_ecdhe(config) {
         // P-256 only: it is the one ECDHE group we implement, and RFC 8422 5.1.1 makes this
         // list govern ECDSA certificate curves too (so a P-384 server certificate is not
@@ -802,6 +816,7 @@ fn client_hello(config: &ClientConfig, client_random: &[u8; 32], cookie: &[u8]) 
             schemes: pki::SUPPORTED_WIRE_SCHEMES.to_vec(),
         })?;
     }
+    // catalogue: RFC7627-5.2-1
     ext.push_body(&ExtendedMasterSecret)?;
     if let Some(name) = &config.server_name {
         ext.push_body(&ServerNameList::host_name(name.as_bytes()))?;
@@ -813,6 +828,7 @@ fn client_hello(config: &ClientConfig, client_random: &[u8; 32], cookie: &[u8]) 
         cookie: cookie.to_vec(),
         // RFC 5746 3.4: an initial handshake signals secure renegotiation with either the
         // SCSV or an empty renegotiation_info extension; the SCSV is 3 bytes smaller.
+        // catalogue: RFC5746-3.4-1, RFC5746-3.4-2
         cipher_suites: {
             let mut suites = config.offered_suites();
             suites.push(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);

@@ -110,6 +110,7 @@ fn handle(
             // warning and the connection carries on (RFC 5246 7.2.2; RFC 5746 does not oblige
             // support), or ignored where the role says so (a client facing a server that
             // signalled secure renegotiation; RFC 5246 7.4.1.1).
+            // catalogue: RFC5246-7.4.1.1-1, RFC5746-4.2-2
             if message.msg_type == role.renegotiation_trigger()
                 && role.alerts_renegotiation()
                 && message.epoch == core.records.read_epoch()
@@ -123,6 +124,9 @@ fn handle(
             }
             Ok(())
         }
+        // The peer re-sent a flight: re-send ours (RFC 6347 4.2.4), as `Flight::on_old_fragment`
+        // allows.
+        // catalogue: RFC6347-4.2.4-1
         Incoming::Old(fragment) => {
             let connected = match core.phase {
                 Phase::Handshaking => false,
@@ -166,6 +170,7 @@ fn handle(
             // `Limits::key_mismatch_after` of them failed — the peer's Finished and its
             // retransmission. Anything else that fails (stale application data of a previous
             // session, records once connected) is only dropped and counted.
+            // catalogue: RFC6347-4.1.2.1-4, RFC6347-4.1.2.7-2, RFC6347-4.1.2.7-3
             let finished_failed = core.phase == Phase::Handshaking
                 && role.expects_finished()
                 && epoch == core.records.read_epoch()
@@ -188,6 +193,7 @@ fn handle(
         }
         Incoming::ApplicationData { data, epoch } => {
             // Never deliver epoch-0 (unprotected) data, and never before Finished verified.
+            // catalogue: RFC6347-4.1-5, RFC6347-4.2.4-2
             if epoch == 0 || epoch != core.records.read_epoch() {
                 return Ok(());
             }
@@ -215,6 +221,7 @@ fn on_alert(core: &mut Core, alert: Alert, epoch: u16, now: Instant, rng: &mut d
         } else {
             // RFC 5246 7.2.1: answer close_notify with close_notify, then linger to answer a
             // re-sent one if our answer is lost.
+            // catalogue: RFC5246-7.2.1-1
             let _ = core.send_record(ContentType::ALERT, &Alert::close_notify().to_array(), rng);
             core.finish(CloseReason::PeerClosed, now, true);
         }
@@ -231,6 +238,7 @@ fn on_alert(core: &mut Core, alert: Alert, epoch: u16, now: Instant, rng: &mut d
 
 /// Ends the connection with a fatal error, sending the matching alert if there is one
 /// (encrypted if keys are in use).
+// catalogue: RFC5246-7.2.2-3, RFC5246-7.2.2-4
 pub(crate) fn fail(core: &mut Core, error: Error, now: Instant, rng: &mut dyn SecureRandom) {
     if core.phase == Phase::Closed {
         return;
@@ -326,9 +334,11 @@ fn on_retransmit_timer(core: &mut Core, now: Instant, rng: &mut dyn SecureRandom
 pub(crate) fn send(core: &mut Core, data: &[u8], rng: &mut dyn SecureRandom) -> Result<(), Error> {
     match core.phase {
         Phase::Connected => {}
+        // catalogue: RFC5246-7.3-2
         Phase::Handshaking => return Err(Error::NotConnected),
         Phase::Closing | Phase::Closed => return Err(Error::Closed),
     }
+    // catalogue: RFC6347-4.1.1.1-4
     let max = core.max_payload();
     if data.len() > max {
         return Err(Error::MessageTooLarge { max });

@@ -213,6 +213,7 @@ impl Flight {
     }
 
     /// Decides on and performs a re-send in answer to an old fragment from the peer.
+    // catalogue: RFC6347-4.2.4-1
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn on_old_fragment(
         &mut self,

@@ -237,6 +237,7 @@ impl Core {
     // ---- transcript ----
 
     /// Appends a handshake message, in its unfragmented form, to the transcript.
+    // catalogue: RFC6347-4.2.6-1
     pub(crate) fn add_to_transcript(&mut self, msg_type: HandshakeType, message_seq: u16, body: &[u8]) {
         let len = u32::try_from(body.len()).unwrap_or(u32::MAX);
         let header = HandshakeHeader::unfragmented(msg_type, message_seq, len);
@@ -248,6 +249,7 @@ impl Core {
 
     /// Forgets the transcript: RFC 6347 4.2.1, the first ClientHello and the
     /// HelloVerifyRequest are not part of it.
+    // catalogue: RFC6347-4.2.6-2
     pub(crate) fn reset_transcript(&mut self) {
         self.transcript.clear();
     }
@@ -285,7 +287,9 @@ impl Core {
     }
 
     /// Queues ChangeCipherSpec in the current write epoch and switches writing to the new
-    /// epoch's keys, so what is queued next is protected (RFC 5246 7.1).
+    /// epoch's keys, so what is queued next is protected (RFC 5246 7.1). It is an item of the
+    /// flight, so it is retransmitted with its Finished (RFC 6347 4.2.5).
+    // catalogue: RFC6347-4.2.5-1
     pub(crate) fn queue_change_cipher_spec(&mut self, write: Box<dyn RecordCipher>) -> Result<(), Error> {
         let epoch = self.records.write_epoch();
         self.flight.push(Item::ChangeCipherSpec { epoch });
@@ -350,6 +354,7 @@ impl Core {
 
     /// Installs the peer's new read keys (its ChangeCipherSpec arrived at the right time) and
     /// offers the records that arrived early for that epoch again.
+    // catalogue: RFC6347-4.1-4
     pub(crate) fn switch_read_epoch(&mut self, read: Box<dyn RecordCipher>) -> Result<(), Error> {
         self.records.install_read(read)?;
         let early = core::mem::take(&mut self.early);
@@ -469,7 +474,9 @@ impl Core {
         Ok(())
     }
 
-    /// Largest application payload one datagram can carry at the current epoch and path MTU.
+    /// Largest application payload one datagram can carry at the current epoch and path MTU
+    /// (never more than 2^14 bytes).
+    // catalogue: RFC6347-4.1.1.1-4
     pub(crate) fn max_payload(&self) -> usize {
         let mtu = self.flight.mtu();
         let overhead = self.records.overhead(self.records.write_epoch()).unwrap_or(mtu);
@@ -480,6 +487,7 @@ impl Core {
 
     /// Opens every record of a datagram and queues what they carry on `incoming`. Invalid
     /// records are dropped and counted by the record layer.
+    // catalogue: RFC6347-4.1.2.7-1, RFC6347-5-3
     pub(crate) fn receive_datagram(&mut self, now: Instant, datagram: &[u8], rx: &mut RxBuffer) {
         if self.phase == Phase::Closed && !self.is_lingering() {
             return;
@@ -518,6 +526,8 @@ impl Core {
                 self.dispatch(content_type, plaintext, epoch);
             }
             Err(Discard::FutureEpoch) => {
+                // Buffered (bounded) until the keys arrive: see `switch_read_epoch`.
+                // catalogue: RFC6347-4.1-4
                 if self.phase == Phase::Handshaking
                     && self.early.records.len() < self.limits.max_early_records
                     && self.early.bytes + record.len() <= self.limits.max_early_record_bytes
@@ -630,6 +640,8 @@ impl Core {
                     epoch,
                 });
             }
+            // Records of any other content type are dropped silently.
+            // catalogue: RFC6347-4.1.2.7-1, RFC6347-5-3, RFC5246-6-2
             _ => {}
         }
     }

@@ -95,7 +95,9 @@ pub(crate) fn admit(
     let hello = &d.hello;
     // Only a DTLS client version (0xFExx, counting down from 0xFEFF) that reaches 1.2 can ever
     // succeed; anything else is dropped before any state or cookie work (TESTING.md section
-    // 3: an invalid version must not bypass the cookie check).
+    // 3: an invalid version must not bypass the cookie check). A newer client version is
+    // admitted (and answered with 1.2); DTLS 1.0 gets no protocol_version alert, only silence.
+    // catalogue: RFC5246-E.1-2, RFC5246-E.1-3
     let [major, _] = hello.client_version.0.to_be_bytes();
     if major != 0xFE || hello.client_version.0 > ProtocolVersion::DTLS1_2.0 {
         return Admission::Drop;
@@ -112,7 +114,8 @@ pub(crate) fn admit(
         Ok(verified) => Admission::Admit(AddressValidated::Cookie(verified)),
         // RFC 6347 4.2.1: answer statelessly, echoing the ClientHello's record and message
         // sequence numbers; the HelloVerifyRequest is smaller than the ClientHello, so it
-        // cannot amplify a spoofed request.
+        // cannot amplify a spoofed request. An invalid cookie counts as none.
+        // catalogue: RFC6347-4.2.1-11, RFC6347-4.2.1-19
         Err(_) => match cookies
             .generate(provider, &binding)
             .ok()
@@ -155,6 +158,7 @@ pub(crate) fn address_bytes<A: Hash>(addr: &A) -> ([u8; 64], usize) {
 
 /// The ClientHello fields a cookie binds, re-encoded as on the wire (parsing is exact, so
 /// re-encoding gives the received bytes).
+// catalogue: RFC6347-4.2.1-7
 struct BindingFields {
     cipher_suites: Vec<u8>,
     compression_methods: Vec<u8>,
@@ -197,6 +201,7 @@ impl BindingFields {
 fn hello_verify_request(ch: &RecordHeader, message_seq: u16, cookie: &[u8]) -> Option<Vec<u8>> {
     // RFC 6347 4.2.1: the server uses version DTLS 1.0 in HelloVerifyRequest for
     // compatibility, independent of the version it will negotiate.
+    // catalogue: RFC6347-4.2.1-3
     let hvr = HelloVerifyRequest {
         server_version: ProtocolVersion::DTLS1_0,
         cookie: cookie.to_vec(),
@@ -211,6 +216,7 @@ fn hello_verify_request(ch: &RecordHeader, message_seq: u16, cookie: &[u8]) -> O
         epoch: 0,
         // RFC 6347 4.2.1: copy the ClientHello's record sequence number so the server keeps
         // no state.
+        // catalogue: RFC6347-4.2.1-10
         sequence_number: ch.sequence_number,
         length: u16::try_from(payload.len()).ok()?,
     };

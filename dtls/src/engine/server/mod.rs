@@ -213,6 +213,9 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
                             hello,
                             Placement::ReplaceHalfOpen(current),
                         ),
+                        // An established session: a new handshake starts (after the cookie
+                        // exchange) and stays pending, the old session kept, until it completes.
+                        // catalogue: RFC6347-4.2.8-1, RFC6347-4.2.8-2
                         Some(_) => self.front_door(now, &from, datagram.len(), hello, Placement::Reconnect),
                     }
                 }
@@ -289,6 +292,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
         // RFC 6347 4.2.1: the HelloVerifyRequest reused the ClientHello's record sequence
         // number; continuing from the second ClientHello's number keeps our epoch-0 records
         // from repeating one the client's replay window has already seen.
+        // catalogue: RFC6347-4.2.1-12
         let _ = core.advance_epoch0_write_sequence(hello.record.sequence_number);
         let (hs, started) = ServerHandshake::start(
             self.config.clone(),
@@ -362,6 +366,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
             self.tx.push_back((from.clone(), d));
         }
         match session.core.phase() {
+            // catalogue: RFC6347-4.2.8-3
             Phase::Connected => {
                 if let Some(old) = at.current {
                     // The old session ends without an alert: the client has forgotten it.

@@ -50,6 +50,7 @@ use crate::wire::{
 };
 
 /// The one place a wrong message becomes an error (alert: unexpected_message).
+// catalogue: RFC5246-7.4-1
 fn unexpected(state: &'static str, expected: &'static [HT], received: HT) -> Error {
     Error::UnexpectedMessage {
         state,
@@ -336,6 +337,7 @@ impl ServerHandshake {
             None => None, // RFC 8422 4: absent means the client accepts any curve
         };
         // We do ECDHE on P-256 only.
+        // catalogue: RFC8422-4-2
         let ecdhe_group_ok = groups.as_ref().is_none_or(|g| g.contains(&NamedGroup::SECP256R1));
         let sigs = match ext.find::<SignatureAlgorithms>() {
             Some(s) => Some(s?.schemes),
@@ -355,6 +357,9 @@ impl ServerHandshake {
             server_name: server_name.as_deref(),
         };
         let mut refused_for_missing_sigs = false;
+        // Our suites, in our order: the client's others (unknown, unsupported, unwanted) are
+        // ignored.
+        // catalogue: RFC5246-7.4.1.2-1
         for s in &self.config.common.cipher_suites {
             if !hello.offers(*s) || !self.config.can_use(*s) {
                 continue;
@@ -373,6 +378,7 @@ impl ServerHandshake {
                     // are deprecated (RFC 9155) and this server signs with SHA-256 or better,
                     // so without the extension no signed (ECDHE) suite is eligible; if nothing
                     // else is in common the handshake fails with handshake_failure.
+                    // catalogue: RFC5246-7.4.1.4.1-1
                     if sigs.is_none() {
                         refused_for_missing_sigs = true;
                         continue;
@@ -385,6 +391,8 @@ impl ServerHandshake {
                 KeyExchangeKind::Rsa => {}
                 _ => continue,
             }
+            // An identity whose key and chain fit the client's signature_algorithms and curves.
+            // catalogue: RFC5246-7.4.3-1, RFC8422-4-2
             if let Some(choice) = self.identities.select_server(p, &offer) {
                 return Ok(Chosen {
                     params: p,
@@ -428,23 +436,28 @@ impl ServerHandshake {
                 "client does not offer DTLS 1.2",
             ));
         }
+        // catalogue: RFC5246-7.4.1.2-2
         if !hello.compression_methods.contains(&CompressionMethod::NULL) {
             return Err(Error::protocol(
                 AD::ILLEGAL_PARAMETER,
                 "client does not offer null compression",
             ));
         }
+        // A ClientHello without an extensions field is fine; one with a repeated type is not.
+        // catalogue: RFC5246-7.4.1.2-3, RFC5246-7.4.1.4-3
         let ext = hello.extensions.clone().unwrap_or_default();
         ext.check_unique()?;
         let chosen = self.choose_suite(hello, &ext)?;
         let params = chosen.params;
         let ems = ext.contains(ExtensionType::EXTENDED_MASTER_SECRET);
+        // catalogue: RFC7627-5.2-3, RFC7627-4-1
         if !ems && self.config.common.require_extended_master_secret {
             return Err(Error::protocol(
                 AD::HANDSHAKE_FAILURE,
                 "client does not support extended_master_secret",
             ));
         }
+        // catalogue: RFC5746-3.6-1, RFC5746-3.6-2, RFC5746-3.6-3
         let secure_renegotiation = match ext.find::<RenegotiationInfo>() {
             Some(ri) => {
                 if !ri?.renegotiated_connection.is_empty() {
@@ -472,10 +485,14 @@ impl ServerHandshake {
             server_name,
         };
 
+        // Only extensions the client sent are answered (never signature_algorithms).
+        // catalogue: RFC5246-7.4.1.4-1, RFC5246-7.4.1.4.1-2
         let mut sh_ext = Extensions::new();
+        // catalogue: RFC7627-5.2-2, RFC7627-5.2-4
         if ems {
             sh_ext.push_body(&ExtendedMasterSecret)?;
         }
+        // catalogue: RFC5746-3.6-4
         if secure_renegotiation {
             sh_ext.push_body(&RenegotiationInfo {
                 renegotiated_connection: Vec::new(),
@@ -486,6 +503,8 @@ impl ServerHandshake {
                 formats: vec![ECPointFormat::UNCOMPRESSED],
             })?;
         }
+        // DTLS 1.2 whatever higher version the client offered.
+        // catalogue: RFC5246-E.1-2
         let sh = ServerHello {
             server_version: ProtocolVersion::DTLS1_2,
             random: server_random,
@@ -507,6 +526,7 @@ impl ServerHandshake {
             }
             (KeyExchangeKind::Psk, _) => {
                 // RFC 4279 2: ServerKeyExchange is sent only when there is a hint.
+                // catalogue: RFC4279-5.2-1
                 if let Some(hint) = &self.config.psk_hint {
                     let ske = PskServerKeyExchange {
                         identity_hint: hint.clone(),
@@ -673,6 +693,7 @@ impl ExpectClientKeyExchange {
                         // An unknown identity must look exactly like a wrong key: carry on with
                         // a random key and fail at Finished (no oracle on which identities
                         // exist; RFC 4279 2 allows either alert).
+                        // catalogue: RFC4279-2-2
                         let mut dummy = Zeroizing::new([0u8; 32]);
                         rng.fill(&mut dummy[..]);
                         psk_premaster_secret(&dummy[..])?
