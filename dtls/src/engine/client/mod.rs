@@ -43,7 +43,7 @@ impl Client {
         let common = &config.common;
         let mut core = Core::new(
             common.provider.clone(),
-            common.limits,
+            Arc::new(common.limits),
             common.mtu,
             common.min_mtu,
             common.compact,

@@ -68,6 +68,14 @@ impl RxBuffer {
     }
 }
 
+/// The queues of outgoing datagrams and events a server lends its sessions (see
+/// [`Core::borrow_queues`]).
+#[derive(Debug, Default)]
+pub(crate) struct Queues {
+    tx: VecDeque<Vec<u8>>,
+    events: VecDeque<Event>,
+}
+
 /// What one received record amounted to, in order.
 #[derive(Debug)]
 pub(crate) enum Incoming {
@@ -133,7 +141,8 @@ pub struct LifecycleStats {
 #[derive(Debug)]
 pub(crate) struct Core {
     provider: Arc<dyn CryptoProvider + Send + Sync>,
-    limits: Limits,
+    /// Shared by every connection of an endpoint: a server's sessions do not each keep a copy.
+    limits: Arc<Limits>,
     records: RecordLayer,
     reassembler: Reassembler,
     timers: TimerTable,
@@ -158,7 +167,7 @@ pub(crate) struct Core {
 impl Core {
     pub(crate) fn new(
         provider: Arc<dyn CryptoProvider + Send + Sync>,
-        limits: Limits,
+        limits: Arc<Limits>,
         mtu: usize,
         min_mtu: usize,
         compact: bool,
@@ -372,6 +381,35 @@ impl Core {
 
     pub(crate) fn pop_transmit(&mut self) -> Option<Vec<u8>> {
         self.tx.pop_front()
+    }
+
+    /// Takes the endpoint's spare queues for one call, if ours are empty and smaller: a
+    /// server's sessions have their datagrams and events moved out after every call, so one
+    /// pair of queues, lent to whichever session is being called, serves them all.
+    pub(crate) fn borrow_queues(&mut self, spare: &mut Queues) {
+        if self.tx.is_empty() && self.tx.capacity() < spare.tx.capacity() {
+            core::mem::swap(&mut self.tx, &mut spare.tx);
+        }
+        if self.events.is_empty() && self.events.capacity() < spare.events.capacity() {
+            core::mem::swap(&mut self.events, &mut spare.events);
+        }
+    }
+
+    /// Gives emptied queues back to the endpoint (the larger allocation is kept there, the
+    /// other freed), so a session at rest holds none.
+    pub(crate) fn return_queues(&mut self, spare: &mut Queues) {
+        if self.tx.is_empty() {
+            let tx = core::mem::take(&mut self.tx);
+            if tx.capacity() > spare.tx.capacity() {
+                spare.tx = tx;
+            }
+        }
+        if self.events.is_empty() {
+            let events = core::mem::take(&mut self.events);
+            if events.capacity() > spare.events.capacity() {
+                spare.events = events;
+            }
+        }
     }
 
     /// The handshake completed: report it, deliver held data, free what only the handshake

@@ -16,12 +16,13 @@ use core::hash::Hash;
 use self::front_door::{Admission, HelloDatagram};
 use self::states::ServerHandshake;
 use self::table::{Scheduled, SessionId, SessionTable};
-use super::connection::{self as conn, Core, Phase, RxBuffer};
+use super::connection::{self as conn, Core, Phase, Queues, RxBuffer};
 use super::{CloseReason, Event, LifecycleStats};
 use crate::config::ServerConfig;
 use crate::crypto::SecureRandom;
 use crate::error::Error;
 use crate::handshake::cookie::CookieGate;
+use crate::handshake::limits::Limits;
 use crate::pki::Identities;
 use crate::record::RecordStats;
 use crate::time::Instant;
@@ -87,6 +88,10 @@ pub struct Server<A> {
     retired: RecordStats,
     /// The receive buffer all sessions share (one datagram is handled at a time).
     rx: RxBuffer,
+    /// The outgoing-datagram and event queues lent to the session being called.
+    queues: Queues,
+    /// The validated limits, shared by every session.
+    limits: Arc<Limits>,
 }
 
 impl<A: fmt::Debug> fmt::Debug for Server<A> {
@@ -117,6 +122,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
     pub fn new(config: Arc<ServerConfig>, mut rng: Box<dyn SecureRandom + Send>) -> Result<Self, Error> {
         config.validate()?;
         let identities = Arc::new(config.server_identities()?);
+        let limits = Arc::new(config.common.limits);
         let cookies = CookieGate::new(rng.as_mut());
         Ok(Server {
             config,
@@ -130,6 +136,8 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
             stats: ServerStats::default(),
             retired: RecordStats::default(),
             rx: RxBuffer::default(),
+            queues: Queues::default(),
+            limits,
         })
     }
 
@@ -241,6 +249,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
 
     fn feed(&mut self, id: SessionId, now: Instant, datagram: &[u8]) {
         if let Some((_, session)) = self.table.get_mut(id) {
+            session.core.borrow_queues(&mut self.queues);
             session.feed(now, datagram, self.rng.as_mut(), &mut self.rx);
         }
         self.table.reschedule(id);
@@ -280,13 +289,14 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
         let common = &self.config.common;
         let mut core = Core::new(
             common.provider.clone(),
-            common.limits,
+            self.limits.clone(),
             common.mtu,
             common.min_mtu,
             common.compact,
             now,
         );
         let rng = self.rng.as_mut();
+        core.borrow_queues(&mut self.queues);
         core.note_received_bytes(len);
         core.accept_front_door_record(&hello.record);
         // RFC 6347 4.2.1: the HelloVerifyRequest reused the ClientHello's record sequence
@@ -347,6 +357,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
                     }
                     self.events.push_back((from.clone(), e));
                 }
+                session.core.return_queues(&mut self.queues);
                 if session.core.phase() == Phase::Closed && !session.core.is_lingering() {
                     self.retire(id);
                 }
@@ -365,6 +376,8 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
         while let Some(d) = session.core.pop_transmit() {
             self.tx.push_back((from.clone(), d));
         }
+        // Its events wait in its own queue until it is promoted.
+        session.core.return_queues(&mut self.queues);
         match session.core.phase() {
             // catalogue: RFC6347-4.2.8-3
             Phase::Connected => {
@@ -380,6 +393,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
                     while let Some(e) = session.core.pop_event() {
                         self.events.push_back((from.clone(), e));
                     }
+                    session.core.return_queues(&mut self.queues);
                 }
             }
             Phase::Closed => self.retire(pending),
@@ -412,6 +426,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
                 continue;
             };
             let peer = peer.clone();
+            session.core.borrow_queues(&mut self.queues);
             conn::on_timeout(&mut session.core, now, self.rng.as_mut());
             self.table.reschedule(id);
             self.collect(&peer);
@@ -452,6 +467,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
     pub fn send(&mut self, to: &A, data: &[u8]) -> Result<(), Error> {
         let id = self.current(to).ok_or(Error::Closed)?;
         let (_, session) = self.table.get_mut(id).ok_or(Error::Closed)?;
+        session.core.borrow_queues(&mut self.queues);
         conn::send(&mut session.core, data, self.rng.as_mut())?;
         self.table.reschedule(id);
         self.collect(to);
@@ -462,6 +478,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
     pub fn close(&mut self, now: Instant, peer: &A) {
         if let Some(id) = self.current(peer) {
             if let Some((_, session)) = self.table.get_mut(id) {
+                session.core.borrow_queues(&mut self.queues);
                 conn::close(&mut session.core, now, self.rng.as_mut());
             }
             self.table.reschedule(id);

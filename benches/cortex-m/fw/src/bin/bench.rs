@@ -543,6 +543,63 @@ fn server_alone(suite: CipherSuite, t: &Transcript) -> SideCost {
     cost
 }
 
+/// Sessions behind one server in [`server_sessions`].
+const SESSIONS: usize = 9;
+
+/// Heap a server holds per session, as the marginal cost of one more session: what all
+/// sessions share (the receive buffer, the table's nodes, the event queue) and what a table
+/// grows by in steps is not charged to one session, as a single-session figure would. Each
+/// client is dropped once its session is measured, so the heap holds only the server.
+/// Returns (bytes of one more session just connected, its final flight still kept for
+/// re-sending; bytes per session in steady state, once the client's first application data
+/// released the flight and epoch 0, averaged over the sessions after the first).
+fn server_sessions(suite: CipherSuite) -> (usize, usize) {
+    let (client_cfg, server_cfg) = configs(suite);
+    let now = Instant::ZERO;
+    let mut buf = vec![0u8; 2048];
+    let mut server: Server<u32> =
+        Server::new(server_cfg, Box::new(DeterministicRandom::from_u64(SERVER_SEED))).expect("server");
+    let mut steady = Vec::new();
+    let mut connected = 0;
+    for k in 0..SESSIONS {
+        let addr = 100 + k as u32;
+        let rng = Box::new(DeterministicRandom::from_u64(CLIENT_SEED + 1 + k as u64));
+        let mut client = Client::new(client_cfg.clone(), rng, now).expect("client");
+        for _ in 0..ROUNDS {
+            while let Some(n) = client.poll_transmit(&mut buf) {
+                server.handle_datagram(now, addr, &buf[..n]);
+            }
+            while let Some((_, n)) = server.poll_transmit(&mut buf) {
+                client.handle_datagram(now, &buf[..n]);
+            }
+            if client.is_connected() {
+                break;
+            }
+        }
+        assert!(client.is_connected(), "session {k} did not connect");
+        while server.poll_event().is_some() {}
+        if k + 1 == SESSIONS {
+            drop(client);
+            connected = HEAP.current() - steady.last().copied().unwrap_or(0);
+            break;
+        }
+        client.send(b"ping").expect("send");
+        while let Some(n) = client.poll_transmit(&mut buf) {
+            server.handle_datagram(now, addr, &buf[..n]);
+        }
+        while server.poll_event().is_some() {}
+        while server.poll_transmit(&mut buf).is_some() {}
+        drop(client);
+        steady.push(HEAP.current());
+    }
+    let per_steady = match (steady.first(), steady.last()) {
+        (Some(first), Some(last)) if steady.len() > 1 => (last - first) / (steady.len() - 1),
+        _ => 0,
+    };
+    drop(server);
+    (connected, per_steady)
+}
+
 fn all_handshakes() {
     for s in &SUITES {
         let t = transcript(s.suite);
@@ -603,6 +660,23 @@ fn all_handshakes() {
                 u64::from(cost.calls),
             );
         }
+        let (connected, steady) = server_sessions(s.suite);
+        emit(
+            "handshake",
+            "dtls",
+            s.name,
+            "server_heap_marginal_connected",
+            0,
+            connected as u64,
+        );
+        emit(
+            "handshake",
+            "dtls",
+            s.name,
+            "server_heap_marginal_steady",
+            0,
+            steady as u64,
+        );
     }
 }
 
