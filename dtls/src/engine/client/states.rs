@@ -37,7 +37,7 @@ use crate::config::ClientConfig;
 use crate::crypto::prf::psk_premaster_secret;
 use crate::crypto::rsa_premaster::encrypt_premaster;
 use crate::crypto::{self, PublicKey, RecordCipher, SecureRandom};
-use crate::engine::connection::{Core, Message, Role};
+use crate::engine::connection::{self as conn, Core, Message, Role};
 use crate::engine::keys::{FinishedVerified, Secrets, ecdhe_premaster};
 use crate::engine::{Event, PeerIdentity};
 use crate::error::Error;
@@ -52,16 +52,6 @@ use crate::wire::{
     RenegotiationInfo, RsaClientKeyExchange, ServerHello, ServerNameList, SignatureAlgorithms,
     SupportedGroups,
 };
-
-/// The one place a wrong message becomes an error (alert: unexpected_message).
-// catalogue: RFC5246-7.4-1
-fn unexpected(state: &'static str, expected: &'static [HT], received: HT) -> Error {
-    Error::UnexpectedMessage {
-        state,
-        expected,
-        received,
-    }
-}
 
 /// What the ServerHello settled.
 #[derive(Debug)]
@@ -352,7 +342,7 @@ impl ClientHandshake {
     ) -> Result<State, Error> {
         let config = &self.config;
         let state = core::mem::replace(&mut self.state, State::Failed);
-        let wrong = |s: &State| unexpected(s.name(), s.expected(), m.msg_type);
+        let wrong = |s: &State| conn::unexpected(s.name(), s.expected(), m.msg_type);
         Ok(match (state, m.msg_type) {
             (State::ExpectServerHello(s), HT::HELLO_VERIFY_REQUEST) => {
                 s.on_hello_verify_request(config, core, now, rng, &m.body)?
@@ -727,21 +717,7 @@ impl Role for ClientHandshake {
         rng: &mut dyn SecureRandom,
         message: Message,
     ) -> Result<(), Error> {
-        // Handshake messages before the keys change must be in epoch 0, the Finished in the
-        // new epoch: anything else is an injected or confused record.
-        let expected_epoch = if matches!(self.state, State::ExpectFinished(_)) {
-            core.read_epoch()
-        } else {
-            0
-        };
-        if message.epoch != expected_epoch
-            || (matches!(self.state, State::ExpectFinished(_)) && message.epoch == 0)
-        {
-            return Err(Error::protocol(
-                AD::UNEXPECTED_MESSAGE,
-                "handshake message in the wrong epoch",
-            ));
-        }
+        core.check_handshake_epoch(matches!(self.state, State::ExpectFinished(_)), message.epoch)?;
         if message.msg_type == HT::HELLO_REQUEST {
             // RFC 5246 7.4.1.1: ignored while a handshake is under way.
             return Ok(());

@@ -76,6 +76,21 @@ pub(crate) struct Queues {
     events: VecDeque<Event>,
 }
 
+/// The one place a wrong message becomes an error (its alert is unexpected_message), for
+/// both roles' states.
+// catalogue: RFC5246-7.4-1
+pub(crate) fn unexpected(
+    state: &'static str,
+    expected: &'static [HandshakeType],
+    received: HandshakeType,
+) -> Error {
+    Error::UnexpectedMessage {
+        state,
+        expected,
+        received,
+    }
+}
+
 /// What one received record amounted to, in order.
 #[derive(Debug)]
 pub(crate) enum Incoming {
@@ -377,6 +392,20 @@ impl Core {
 
     pub(crate) fn pop_event(&mut self) -> Option<Event> {
         self.events.pop_front()
+    }
+
+    /// Handshake messages before the keys change must be in epoch 0 and the Finished in the
+    /// new read epoch (RFC 6347 4.1: a message belongs to the epoch its keys were set for);
+    /// anything else is an injected or confused record.
+    pub(crate) fn check_handshake_epoch(&self, finished_expected: bool, epoch: u16) -> Result<(), Error> {
+        let expected = if finished_expected { self.read_epoch() } else { 0 };
+        if epoch != expected || (finished_expected && epoch == 0) {
+            return Err(Error::protocol(
+                crate::wire::AlertDescription::UNEXPECTED_MESSAGE,
+                "handshake message in the wrong epoch",
+            ));
+        }
+        Ok(())
     }
 
     pub(crate) fn pop_transmit(&mut self) -> Option<Vec<u8>> {

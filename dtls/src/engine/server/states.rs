@@ -34,7 +34,7 @@ use crate::config::{ClientAuth as ClientAuthSetting, ServerConfig};
 use crate::crypto::prf::psk_premaster_secret;
 use crate::crypto::rsa_premaster::decrypt_premaster;
 use crate::crypto::{self, RecordCipher, SecureRandom};
-use crate::engine::connection::{Core, Message, PeerMessage, Role};
+use crate::engine::connection::{self as conn, Core, Message, PeerMessage, Role};
 use crate::engine::keys::{FinishedVerified, Secrets, ecdhe_premaster};
 use crate::engine::{Event, PeerIdentity};
 use crate::error::{CertificateError, CertificateErrorKind, Error};
@@ -48,16 +48,6 @@ use crate::wire::{
     PskServerKeyExchange, RenegotiationInfo, ServerEcdhParams, ServerHello, ServerNameList,
     SignatureAlgorithms, SupportedGroups,
 };
-
-/// The one place a wrong message becomes an error (alert: unexpected_message).
-// catalogue: RFC5246-7.4-1
-fn unexpected(state: &'static str, expected: &'static [HT], received: HT) -> Error {
-    Error::UnexpectedMessage {
-        state,
-        expected,
-        received,
-    }
-}
 
 /// What the ClientHello settled.
 #[derive(Debug)]
@@ -627,7 +617,7 @@ impl ServerHandshake {
                 s.on_certificate_verify(core, &m)?
             }
             (State::ExpectFinished(s), HT::FINISHED) => s.on_finished(core, now, rng, &m)?,
-            (state, received) => return Err(unexpected(state.name(), state.expected(), received)),
+            (state, received) => return Err(conn::unexpected(state.name(), state.expected(), received)),
         })
     }
 }
@@ -827,19 +817,7 @@ impl Role for ServerHandshake {
         rng: &mut dyn SecureRandom,
         message: Message,
     ) -> Result<(), Error> {
-        // Handshake messages before the keys change must be in epoch 0, the Finished in the
-        // new epoch.
-        let expected_epoch = if matches!(self.state, State::ExpectFinished(_)) {
-            core.read_epoch()
-        } else {
-            0
-        };
-        if message.epoch != expected_epoch {
-            return Err(Error::protocol(
-                AD::UNEXPECTED_MESSAGE,
-                "handshake message in the wrong epoch",
-            ));
-        }
+        core.check_handshake_epoch(matches!(self.state, State::ExpectFinished(_)), message.epoch)?;
         self.state = self.step(core, now, rng, message)?;
         Ok(())
     }
