@@ -16,7 +16,7 @@ use core::hash::Hash;
 use self::front_door::{Admission, HelloDatagram};
 use self::states::ServerHandshake;
 use self::table::{Scheduled, SessionId, SessionTable};
-use super::connection::{self as conn, Core, Phase, Queues, RxBuffer};
+use super::connection::{self as conn, Core, Phase, Queues, RxBuffer, SharedLimits};
 use super::{CloseReason, Event, LifecycleStats};
 use crate::config::ServerConfig;
 use crate::crypto::SecureRandom;
@@ -289,7 +289,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
         let common = &self.config.common;
         let mut core = Core::new(
             common.provider.clone(),
-            self.limits.clone(),
+            SharedLimits::Shared(self.limits.clone()),
             common.mtu,
             common.min_mtu,
             common.compact,
