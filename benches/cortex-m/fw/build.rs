@@ -1,5 +1,6 @@
 //! Puts memory.x where the linker finds it and, with the `c-peers` feature, compiles the C
-//! peers (Mbed TLS 2.28 CCM/GCM and tinydtls CCM) with arm-none-eabi-gcc -O2 through `cc`.
+//! peers (Mbed TLS 2.28 CCM/GCM and its DTLS PSK handshake, tinydtls CCM) with
+//! arm-none-eabi-gcc -O2 through `cc`.
 //!
 //! Their sources are not in this repository: they come from the crates.io packages
 //! `mbedtls-sys-auto` (Mbed TLS 2.28 in `vendor/`) and `tinydtls-sys` (tinydtls in
@@ -55,9 +56,19 @@ fn main() {
         "platform.c",
         "platform_util.c",
         "constant_time.c",
+        "md.c",
+        "sha256.c",
+        "ssl_tls.c",
+        "ssl_msg.c",
+        "ssl_cli.c",
+        "ssl_srv.c",
+        "ssl_cookie.c",
+        "ssl_ciphersuites.c",
     ] {
         mb.file(mbedtls.join("library").join(f));
     }
+    // The handshake of the C peer: client and server in memory (see c/mbedtls_hs.c).
+    mb.file("c/mbedtls_hs.c");
     mb.compile("mbedtls_peer");
 
     let mut td = c_build();

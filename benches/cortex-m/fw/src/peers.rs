@@ -284,3 +284,52 @@ impl Peer {
         ok.then_some(len)
     }
 }
+
+unsafe extern "C" {
+    fn mbhs_setup(side: c_int) -> c_int;
+    fn mbhs_step(side: c_int) -> c_int;
+    fn mbhs_wire_bytes() -> usize;
+    fn mbhs_free(side: c_int);
+}
+
+/// One side of the Mbed TLS DTLS handshake in `c/mbedtls_hs.c` (PSK-AES128-CCM8, cookies,
+/// extended master secret; client and server in this image over in-memory datagram queues).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MbedSide {
+    /// The client.
+    Client = 0,
+    /// The server.
+    Server = 1,
+}
+
+/// Prepares a side (`mbedtls_ssl_setup` and its configuration); the client first, which also
+/// empties the queues. Err carries Mbed TLS's error code.
+pub fn mbed_setup(side: MbedSide) -> Result<(), i32> {
+    // SAFETY: the C side keeps its state in statics; `side` is 0 or 1.
+    match unsafe { mbhs_setup(side as c_int) } {
+        0 => Ok(()),
+        e => Err(e),
+    }
+}
+
+/// Runs a side until it waits for its peer: Ok(true) once its handshake is complete.
+pub fn mbed_step(side: MbedSide) -> Result<bool, i32> {
+    // SAFETY: as for `mbed_setup`, after it.
+    match unsafe { mbhs_step(side as c_int) } {
+        1 => Ok(true),
+        0 => Ok(false),
+        e => Err(e),
+    }
+}
+
+/// Bytes of every datagram both sides sent.
+pub fn mbed_wire_bytes() -> usize {
+    // SAFETY: reads a counter.
+    unsafe { mbhs_wire_bytes() }
+}
+
+/// Frees a side's Mbed TLS state.
+pub fn mbed_free(side: MbedSide) {
+    // SAFETY: frees what `mbed_setup` allocated; the state is initialised by then.
+    unsafe { mbhs_free(side as c_int) }
+}
