@@ -67,11 +67,11 @@ fn handshake(client_cfg: &Arc<ClientConfig>, server: &mut Server<u32>, seed: u64
     let mut buf = vec![0u8; 2048];
     let mut bytes = 0;
     for _ in 0..8 {
-        while let Some(n) = client.poll_transmit(&mut buf) {
+        while let Some(n) = client.poll_transmit(&mut buf).unwrap() {
             bytes += n;
             server.handle_datagram(now, addr, &buf[..n]);
         }
-        while let Some((_, n)) = server.poll_transmit(&mut buf) {
+        while let Some((_, n)) = server.poll_transmit(&mut buf).unwrap() {
             bytes += n;
             client.handle_datagram(now, &buf[..n]);
         }
@@ -156,11 +156,11 @@ struct Recording {
 }
 
 fn drain_client(client: &mut Client, buf: &mut [u8]) -> Vec<Vec<u8>> {
-    std::iter::from_fn(|| client.poll_transmit(buf).map(|n| buf[..n].to_vec())).collect()
+    std::iter::from_fn(|| client.poll_transmit(buf).unwrap().map(|n| buf[..n].to_vec())).collect()
 }
 
 fn drain_server(server: &mut Server<u32>, buf: &mut [u8]) -> Vec<Vec<u8>> {
-    std::iter::from_fn(|| server.poll_transmit(buf).map(|(_, n)| buf[..n].to_vec())).collect()
+    std::iter::from_fn(|| server.poll_transmit(buf).unwrap().map(|(_, n)| buf[..n].to_vec())).collect()
 }
 
 fn new_client(config: &Arc<ClientConfig>) -> Client {

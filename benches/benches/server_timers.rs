@@ -38,10 +38,10 @@ fn server_with(n: u32) -> Server<u32> {
         )
         .expect("client");
         for _ in 0..8 {
-            while let Some(len) = client.poll_transmit(&mut buf) {
+            while let Some(len) = client.poll_transmit(&mut buf).unwrap() {
                 server.handle_datagram(now, addr, &buf[..len]);
             }
-            while let Some((_, len)) = server.poll_transmit(&mut buf) {
+            while let Some((_, len)) = server.poll_transmit(&mut buf).unwrap() {
                 client.handle_datagram(now, &buf[..len]);
             }
             if client.is_connected() {

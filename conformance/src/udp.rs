@@ -12,7 +12,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::time::Duration;
 
-use dtls::{Client, ClientConfig, Event, Server, ServerConfig};
+use dtls::{CallError, Client, ClientConfig, Event, Server, ServerConfig};
 
 use crate::OsRng;
 
@@ -25,7 +25,7 @@ pub trait Endpoint {
     /// Tells the endpoint that `now` has been reached.
     fn handle_timeout(&mut self, now: dtls::Instant);
     /// The next datagram to send and where to (`None`: the socket's connected peer).
-    fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<(Option<SocketAddr>, usize)>;
+    fn poll_transmit(&mut self, buf: &mut [u8]) -> Result<Option<(Option<SocketAddr>, usize)>, CallError>;
     /// The next event.
     fn poll_event(&mut self) -> Option<Self::Event>;
     /// The next deadline.
@@ -40,8 +40,8 @@ impl Endpoint for Client {
     fn handle_timeout(&mut self, now: dtls::Instant) {
         Client::handle_timeout(self, now);
     }
-    fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<(Option<SocketAddr>, usize)> {
-        Client::poll_transmit(self, buf).map(|n| (None, n))
+    fn poll_transmit(&mut self, buf: &mut [u8]) -> Result<Option<(Option<SocketAddr>, usize)>, CallError> {
+        Ok(Client::poll_transmit(self, buf)?.map(|n| (None, n)))
     }
     fn poll_event(&mut self) -> Option<Event> {
         Client::poll_event(self)
@@ -59,8 +59,8 @@ impl Endpoint for Server<SocketAddr> {
     fn handle_timeout(&mut self, now: dtls::Instant) {
         Server::handle_timeout(self, now);
     }
-    fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<(Option<SocketAddr>, usize)> {
-        Server::poll_transmit(self, buf).map(|(to, n)| (Some(to), n))
+    fn poll_transmit(&mut self, buf: &mut [u8]) -> Result<Option<(Option<SocketAddr>, usize)>, CallError> {
+        Ok(Server::poll_transmit(self, buf)?.map(|(to, n)| (Some(to), n)))
     }
     fn poll_event(&mut self) -> Option<(SocketAddr, Event)> {
         Server::poll_event(self)
@@ -168,7 +168,11 @@ impl<E: Endpoint> UdpDriver<E> {
     /// Sends every queued datagram and moves pending events to the log.
     pub fn flush(&mut self) -> io::Result<()> {
         let mut out = vec![0u8; RECV_BUF];
-        while let Some((to, n)) = self.endpoint.poll_transmit(&mut out) {
+        while let Some((to, n)) = self
+            .endpoint
+            .poll_transmit(&mut out)
+            .map_err(|e| io::Error::other(e.to_string()))?
+        {
             let d = &out[..n];
             let sent = match to {
                 Some(addr) => self.socket.send_to(d, addr),

@@ -31,7 +31,7 @@ fn answer(s: &mut Server<u32>, hello: &ClientHello) -> Vec<Vec<u8>> {
     );
     let mut out = vec![];
     let mut buf = vec![0u8; 4000];
-    while let Some((_, n)) = s.poll_transmit(&mut buf) {
+    while let Some((_, n)) = s.poll_transmit(&mut buf).unwrap() {
         out.push(buf[..n].to_vec());
     }
     out

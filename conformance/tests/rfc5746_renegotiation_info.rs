@@ -30,7 +30,7 @@ fn answer(hello: &ClientHello) -> Vec<Vec<u8>> {
     );
     let mut out = vec![];
     let mut buf = vec![0u8; 4000];
-    while let Some((_, n)) = s.poll_transmit(&mut buf) {
+    while let Some((_, n)) = s.poll_transmit(&mut buf).unwrap() {
         out.push(buf[..n].to_vec());
     }
     out

@@ -60,7 +60,7 @@ fn answer(require: bool, with_ems: bool) -> (Server<u32>, Vec<Vec<u8>>) {
     );
     let mut out = vec![];
     let mut buf = vec![0u8; 4000];
-    while let Some((_, n)) = s.poll_transmit(&mut buf) {
+    while let Some((_, n)) = s.poll_transmit(&mut buf).unwrap() {
         out.push(buf[..n].to_vec());
     }
     (s, out)

@@ -59,17 +59,6 @@ pub enum Error {
     Certificate(CertificateError),
     /// The peer did not answer within the retransmission budget (RFC 6347 4.2.4).
     HandshakeTimeout,
-    /// No authenticated record arrived within `Limits::idle_timeout`.
-    IdleTimeout,
-    /// The connection is closed; nothing more can be sent or received.
-    Closed,
-    /// The handshake has not completed yet.
-    NotConnected,
-    /// Application data larger than fits in one datagram at the configured MTU.
-    MessageTooLarge {
-        /// Largest payload that fits.
-        max: usize,
-    },
 }
 
 impl Error {
@@ -91,12 +80,7 @@ impl Error {
             | Error::RecordTooLarge
             | Error::NoKeysForEpoch
             | Error::Config(_) => AlertDescription::INTERNAL_ERROR,
-            Error::PeerAlert(_)
-            | Error::HandshakeTimeout
-            | Error::IdleTimeout
-            | Error::Closed
-            | Error::NotConnected
-            | Error::MessageTooLarge { .. } => return None,
+            Error::PeerAlert(_) | Error::HandshakeTimeout => return None,
         })
     }
 
@@ -250,16 +234,51 @@ impl fmt::Display for Error {
             Error::CertificateRejected => f.write_str("peer certificate not trusted"),
             Error::Certificate(e) => write!(f, "{e}"),
             Error::HandshakeTimeout => f.write_str("handshake timed out: peer did not answer"),
-            Error::IdleTimeout => f.write_str("idle timeout: no authenticated record from the peer"),
-            Error::Closed => f.write_str("connection closed"),
-            Error::NotConnected => f.write_str("handshake not complete"),
-            Error::MessageTooLarge { max } => write!(
-                f,
-                "message larger than {max} bytes, the most one datagram carries"
-            ),
         }
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for Error {}
+// `core::error::Error` (Rust 1.81): the engine's errors work with `?` into
+// `Box<dyn Error>` and error-reporting crates without the `std` feature.
+impl core::error::Error for Error {}
+
+/// Why one call (`send`, `poll_transmit`) did nothing. These never end the connection, which
+/// is as it was before the call: what ends a connection is an [`Error`], reported once as
+/// `Event::Closed(CloseReason::Error(..))`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CallError {
+    /// The handshake has not completed yet (RFC 5246 7.3: no application data before it).
+    NotConnected,
+    /// The connection is closing or closed, or (on a server) there is none with that peer.
+    Closed,
+    /// Application data larger than one record at the current path MTU.
+    MessageTooLarge {
+        /// Largest payload that fits.
+        max: usize,
+    },
+    /// The buffer given to `poll_transmit` cannot hold the next datagram; the datagram stays
+    /// queued for a call with a buffer of at least `needed` bytes.
+    BufferTooSmall {
+        /// Bytes of the next datagram.
+        needed: usize,
+    },
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::NotConnected => f.write_str("handshake not complete"),
+            CallError::Closed => f.write_str("connection closed"),
+            CallError::MessageTooLarge { max } => write!(
+                f,
+                "message larger than {max} bytes, the most one datagram carries"
+            ),
+            CallError::BufferTooSmall { needed } => {
+                write!(f, "buffer too small for the next datagram ({needed} bytes)")
+            }
+        }
+    }
+}
+
+impl core::error::Error for CallError {}

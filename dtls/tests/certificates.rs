@@ -288,13 +288,13 @@ fn tampered_premaster(f: fn(&mut Vec<u8>)) -> Pair {
     let mut buf = vec![0u8; 2000];
     let end = dtls::Instant::from_millis(10_000);
     while pair.now < end && !pair.client.is_closed() {
-        while let Some(n) = pair.client.poll_transmit(&mut buf) {
+        while let Some(n) = pair.client.poll_transmit(&mut buf).unwrap() {
             let mut d = buf[..n].to_vec();
             rewrite_message(&mut d, HandshakeType::CLIENT_KEY_EXCHANGE, f);
             pair.wire.push((true, d.clone()));
             pair.server.handle_datagram(pair.now, CLIENT_ADDR, &d);
         }
-        while let Some((_, n)) = pair.server.poll_transmit(&mut buf) {
+        while let Some((_, n)) = pair.server.poll_transmit(&mut buf).unwrap() {
             pair.wire.push((false, buf[..n].to_vec()));
             pair.client.handle_datagram(pair.now, &buf[..n]);
         }

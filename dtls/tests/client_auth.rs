@@ -194,7 +194,7 @@ fn a_lost_certificate_verify_is_recovered_even_when_the_change_cipher_spec_arriv
     let mut buf = vec![0u8; 4000];
     let end = Instant::from_millis(10_000);
     while pair.now < end && !(pair.client.is_connected() && pair.server_connected()) {
-        while let Some(n) = pair.client.poll_transmit(&mut buf) {
+        while let Some(n) = pair.client.poll_transmit(&mut buf).unwrap() {
             let mut d = buf[..n].to_vec();
             if !dropped {
                 let (rest, removed) = without_message(&d, HandshakeType::CERTIFICATE_VERIFY);
@@ -205,7 +205,7 @@ fn a_lost_certificate_verify_is_recovered_even_when_the_change_cipher_spec_arriv
             }
             pair.server.handle_datagram(pair.now, CLIENT_ADDR, &d);
         }
-        while let Some((_, n)) = pair.server.poll_transmit(&mut buf) {
+        while let Some((_, n)) = pair.server.poll_transmit(&mut buf).unwrap() {
             pair.client.handle_datagram(pair.now, &buf[..n]);
         }
         while let Some(e) = pair.client.poll_event() {
@@ -454,11 +454,11 @@ fn client_against_edited_flight(
     let mut buf = vec![0u8; 8000];
     let mut edited = false;
     for _ in 0..6 {
-        while let Some(n) = pair.client.poll_transmit(&mut buf) {
+        while let Some(n) = pair.client.poll_transmit(&mut buf).unwrap() {
             pair.server.handle_datagram(pair.now, CLIENT_ADDR, &buf[..n]);
         }
         let mut flight = Vec::new();
-        while let Some((_, n)) = pair.server.poll_transmit(&mut buf) {
+        while let Some((_, n)) = pair.server.poll_transmit(&mut buf).unwrap() {
             flight.push(buf[..n].to_vec());
         }
         let mut messages = Vec::new();

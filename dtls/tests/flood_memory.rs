@@ -29,7 +29,7 @@ fn main() {
             )
             .unwrap();
             let mut buf = vec![0u8; 2000];
-            let n = c.poll_transmit(&mut buf).unwrap();
+            let n = c.poll_transmit(&mut buf).unwrap().unwrap();
             buf[..n].to_vec()
         })
         .collect();
@@ -38,7 +38,7 @@ fn main() {
     let mut flood = |server: &mut Server<u32>, from: u32, to: u32| {
         for addr in from..to {
             server.handle_datagram(Instant::ZERO, addr, &hellos[addr as usize % hellos.len()]);
-            while server.poll_transmit(&mut out).is_some() {
+            while server.poll_transmit(&mut out).unwrap().is_some() {
                 answered += 1;
             }
         }

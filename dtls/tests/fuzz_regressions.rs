@@ -68,7 +68,7 @@ fn reconnect_reports_old_close_before_new_connected() {
                 connected = true;
             }
             Event::Closed(_) => connected = false,
-            Event::Data(_) => {}
+            _ => {}
         }
     }
     let _ = CLIENT_ADDR;

@@ -74,7 +74,7 @@ fn run(suite: CipherSuite, cookies: bool, mtu: usize) {
         pair.server_events.last(),
         Some(&Event::Closed(dtls::CloseReason::PeerClosed))
     );
-    assert_eq!(pair.client.send(b"late"), Err(dtls::Error::Closed));
+    assert_eq!(pair.client.send(b"late"), Err(dtls::CallError::Closed));
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use common::*;
 use dtls::wire::{CipherSuite, ContentType, HandshakeHeader, HandshakeType, ProtocolVersion};
-use dtls::{Client, CloseReason, Duration, Error, Event, Instant, Server};
+use dtls::{Client, CloseReason, Duration, Event, Instant, Server};
 
 const PSK: CipherSuite = CipherSuite::TLS_PSK_WITH_AES_128_CCM_8;
 const ECDHE: CipherSuite = CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
@@ -327,7 +327,7 @@ fn spoofed_cleartext_does_not_keep_an_idle_session_alive() {
     }
     assert_eq!(
         pair.server_events.last(),
-        Some(&Event::Closed(CloseReason::Error(Error::IdleTimeout)))
+        Some(&Event::Closed(CloseReason::IdleTimeout))
     );
     assert_eq!(pair.server.session_count(), 0);
 }
@@ -360,10 +360,7 @@ fn a_silent_connection_ends_by_the_clients_own_idle_timeout() {
     pair.now = pair.now + idle;
     pair.client.handle_timeout(pair.now);
     let events: Vec<_> = std::iter::from_fn(|| pair.client.poll_event()).collect();
-    assert_eq!(
-        events.last(),
-        Some(&Event::Closed(CloseReason::Error(Error::IdleTimeout)))
-    );
+    assert_eq!(events.last(), Some(&Event::Closed(CloseReason::IdleTimeout)));
     assert!(pair.client.is_closed());
 }
 

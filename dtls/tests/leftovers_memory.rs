@@ -57,7 +57,7 @@ fn handshake(suite: CipherSuite, inject: bool) -> i64 {
         Server::new(Arc::new(server_config(true, 1200)), Box::new(TestRng(2))).unwrap();
     let now = Instant::ZERO;
     for round in 0..6 {
-        while let Some(n) = client.poll_transmit(&mut buf) {
+        while let Some(n) = client.poll_transmit(&mut buf).unwrap() {
             server.handle_datagram(now, CLIENT_ADDR, &buf[..n]);
         }
         if inject && round == 1 {
@@ -66,7 +66,7 @@ fn handshake(suite: CipherSuite, inject: bool) -> i64 {
                 server.handle_datagram(now, CLIENT_ADDR, d);
             }
         }
-        while let Some((_, n)) = server.poll_transmit(&mut buf) {
+        while let Some((_, n)) = server.poll_transmit(&mut buf).unwrap() {
             client.handle_datagram(now, &buf[..n]);
         }
         if inject && round == 0 {

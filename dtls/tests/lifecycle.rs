@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use common::*;
 use dtls::wire::CipherSuite;
-use dtls::{Client, CloseReason, Duration, Error, Event, Instant, Server};
+use dtls::{CallError, Client, CloseReason, Duration, Error, Event, Instant, Server};
 
 const SUITE: CipherSuite = CipherSuite::TLS_PSK_WITH_AES_128_CCM_8;
 
@@ -16,7 +16,7 @@ fn close_without_an_answer_is_reported_as_failed() {
     let mut pair = Pair::new(client_config(SUITE, 1200), server_config(true, 1200), 4);
     pair.handshake();
     pair.client.close(pair.now);
-    assert_eq!(pair.client.send(b"x"), Err(Error::Closed));
+    assert_eq!(pair.client.send(b"x"), Err(CallError::Closed));
     // Every datagram to the server is lost from now on.
     pair.drive(&mut |from_client, _, _| from_client, Duration::from_secs(600));
     assert_eq!(
@@ -32,7 +32,7 @@ fn nothing_is_delivered_after_close() {
     pair.handshake();
     pair.server.send(&CLIENT_ADDR, b"late").unwrap();
     let mut buf = vec![0u8; 2000];
-    let (_, n) = pair.server.poll_transmit(&mut buf).unwrap();
+    let (_, n) = pair.server.poll_transmit(&mut buf).unwrap().unwrap();
     let late = buf[..n].to_vec();
     pair.client.close(pair.now);
     pair.step(&mut |_, _, _| false);
@@ -51,13 +51,13 @@ fn nothing_is_delivered_after_close() {
 #[test]
 fn send_before_connected_and_oversized_send_fail_clearly() {
     let mut pair = Pair::new(client_config(SUITE, 300), server_config(true, 300), 4);
-    assert_eq!(pair.client.send(b"early"), Err(Error::NotConnected));
+    assert_eq!(pair.client.send(b"early"), Err(CallError::NotConnected));
     pair.handshake();
     let max = pair.client.max_payload();
     assert!(max > 200 && max < 300, "{max}");
     assert_eq!(
         pair.client.send(&vec![0; max + 1]),
-        Err(Error::MessageTooLarge { max })
+        Err(CallError::MessageTooLarge { max })
     );
     pair.client.send(&vec![7; max]).unwrap();
     pair.step(&mut |_, _, _| false);
@@ -82,7 +82,7 @@ fn full_table_refuses_new_peers_without_allocating_sessions() {
         .collect();
     let mut buf = vec![0u8; 2000];
     for (addr, c) in clients.iter_mut().enumerate() {
-        let n = c.poll_transmit(&mut buf).unwrap();
+        let n = c.poll_transmit(&mut buf).unwrap().unwrap();
         server.handle_datagram(Instant::ZERO, addr as u32, &buf[..n]);
     }
     assert_eq!(server.session_count(), 2);
@@ -101,7 +101,7 @@ fn half_open_sessions_expire() {
     )
     .unwrap();
     let mut buf = vec![0u8; 2000];
-    let n = client.poll_transmit(&mut buf).unwrap();
+    let n = client.poll_transmit(&mut buf).unwrap().unwrap();
     server.handle_datagram(Instant::ZERO, 1, &buf[..n]);
     assert_eq!(server.session_count(), 1);
     // The client vanishes; the server retransmits and finally drops the session.
@@ -109,7 +109,7 @@ fn half_open_sessions_expire() {
     while let Some(t) = server.poll_timeout() {
         now = t;
         server.handle_timeout(now);
-        while server.poll_transmit(&mut buf).is_some() {}
+        while server.poll_transmit(&mut buf).unwrap().is_some() {}
         if now > Instant::from_millis(100_000) {
             break;
         }
@@ -141,10 +141,10 @@ fn early_next_epoch_records_are_buffered_not_lost() {
     let mut buf = vec![0u8; 2000];
     let mut held_final: Vec<Vec<u8>> = vec![];
     for _ in 0..6 {
-        while let Some(n) = pair.client.poll_transmit(&mut buf) {
+        while let Some(n) = pair.client.poll_transmit(&mut buf).unwrap() {
             pair.server.handle_datagram(pair.now, CLIENT_ADDR, &buf[..n]);
         }
-        while let Some((_, n)) = pair.server.poll_transmit(&mut buf) {
+        while let Some((_, n)) = pair.server.poll_transmit(&mut buf).unwrap() {
             let d = buf[..n].to_vec();
             let epoch1 = dtls::wire::split_datagram(&d).any(|r| r.is_ok_and(|r| r.header.epoch == 1));
             if epoch1 && !pair.client.is_connected() {
@@ -428,4 +428,35 @@ fn a_hello_request_during_the_handshake_is_ignored() {
     // The lost first ClientHello is re-sent by the timer and the handshake completes.
     pair.drive(&mut |_, _, _| false, Duration::from_secs(10));
     assert!(pair.client.is_connected(), "{:?}", pair.client_events);
+}
+
+#[test]
+fn poll_transmit_into_a_too_small_buffer_is_an_error_and_keeps_the_datagram() {
+    let now = Instant::ZERO;
+    let mut client = Client::new(
+        Arc::new(client_config(CipherSuite::TLS_PSK_WITH_AES_128_CCM_8, 1200)),
+        Box::new(TestRng(5)),
+        now,
+    )
+    .unwrap();
+    let mut small = [0u8; 16];
+    let Err(CallError::BufferTooSmall { needed }) = client.poll_transmit(&mut small) else {
+        panic!("a 16-byte buffer cannot hold a ClientHello");
+    };
+    assert!(needed > small.len());
+    // Nothing was dropped: the same datagram comes out into a buffer that holds it.
+    let mut buf = vec![0u8; needed];
+    assert_eq!(client.poll_transmit(&mut buf), Ok(Some(needed)));
+    assert_eq!(buf.first(), Some(&22), "a handshake record");
+    assert_eq!(client.poll_transmit(&mut buf), Ok(None));
+
+    // The server keeps its HelloVerifyRequest the same way.
+    let mut server: Server<u32> =
+        Server::new(Arc::new(server_config(true, 1200)), Box::new(TestRng(6))).unwrap();
+    server.handle_datagram(now, 1, &buf);
+    let Err(CallError::BufferTooSmall { needed }) = server.poll_transmit(&mut small) else {
+        panic!("a 16-byte buffer cannot hold a HelloVerifyRequest");
+    };
+    let mut buf = vec![0u8; needed];
+    assert_eq!(server.poll_transmit(&mut buf), Ok(Some((1, needed))));
 }

@@ -112,10 +112,10 @@ fn tampered_server_key_exchange_signature_is_fatal() {
     let mut buf = vec![0u8; 2000];
     let mut hit = false;
     for _ in 0..10 {
-        while let Some(n) = pair.client.poll_transmit(&mut buf) {
+        while let Some(n) = pair.client.poll_transmit(&mut buf).unwrap() {
             pair.server.handle_datagram(pair.now, CLIENT_ADDR, &buf[..n]);
         }
-        while let Some((_, n)) = pair.server.poll_transmit(&mut buf) {
+        while let Some((_, n)) = pair.server.poll_transmit(&mut buf).unwrap() {
             let mut d = buf[..n].to_vec();
             // Flip a byte of the ephemeral public point (covered by the signature).
             hit |= tamper(&mut d, HandshakeType::SERVER_KEY_EXCHANGE, |b| b[10] ^= 1);
@@ -172,12 +172,12 @@ fn relay(pair: &mut Pair, mut mitm: impl FnMut(bool, &mut Vec<u8>) -> bool) -> u
     let mut changed = 0;
     let mut buf = vec![0u8; 2000];
     for _ in 0..10 {
-        while let Some(n) = pair.client.poll_transmit(&mut buf) {
+        while let Some(n) = pair.client.poll_transmit(&mut buf).unwrap() {
             let mut d = buf[..n].to_vec();
             changed += usize::from(mitm(true, &mut d));
             pair.server.handle_datagram(pair.now, CLIENT_ADDR, &d);
         }
-        while let Some((_, n)) = pair.server.poll_transmit(&mut buf) {
+        while let Some((_, n)) = pair.server.poll_transmit(&mut buf).unwrap() {
             let mut d = buf[..n].to_vec();
             changed += usize::from(mitm(false, &mut d));
             pair.client.handle_datagram(pair.now, &d);
@@ -272,7 +272,7 @@ fn datagram_with_handshake(ty: HandshakeType, body: &[u8]) -> Vec<u8> {
 fn drain(server: &mut Server<u32>) -> Vec<(u32, Vec<u8>)> {
     let mut out = vec![];
     let mut buf = vec![0u8; 2000];
-    while let Some((to, n)) = server.poll_transmit(&mut buf) {
+    while let Some((to, n)) = server.poll_transmit(&mut buf).unwrap() {
         out.push((to, buf[..n].to_vec()));
     }
     out
@@ -421,11 +421,11 @@ fn client_rejects_hello_verify_request_after_server_hello() {
     let mut fresh = Pair::new(client_config(PSK_SUITE, 1200), server_config(false, 1200), 3);
     // Deliver the server's first flight, then the HelloVerifyRequest as message_seq 1.
     let mut buf = vec![0u8; 2000];
-    while let Some(n) = fresh.client.poll_transmit(&mut buf) {
+    while let Some(n) = fresh.client.poll_transmit(&mut buf).unwrap() {
         fresh.server.handle_datagram(fresh.now, CLIENT_ADDR, &buf[..n]);
     }
     let mut first = Vec::new();
-    while let Some((_, n)) = fresh.server.poll_transmit(&mut buf) {
+    while let Some((_, n)) = fresh.server.poll_transmit(&mut buf).unwrap() {
         first.push(buf[..n].to_vec());
     }
     // Make the server's ServerHello appear, then the HVR as the next message.
@@ -436,7 +436,7 @@ fn client_rejects_hello_verify_request_after_server_hello() {
     // The client never completes by accepting it: it either ignored it (old/out of order)
     // or failed; in no case does it send a second ClientHello.
     let mut second_hello = false;
-    while let Some(n) = fresh.client.poll_transmit(&mut buf) {
+    while let Some(n) = fresh.client.poll_transmit(&mut buf).unwrap() {
         second_hello |= split_datagram(&buf[..n]).filter_map(Result::ok).any(|r| {
             r.header.epoch == 0
                 && split_handshake(r.fragment)
@@ -524,12 +524,12 @@ fn reconnect_from_the_same_address_replaces_the_session_only_when_complete() {
     // `second` now holds the server with the live session of `pair.client`.
     let mut buf = vec![0u8; 2000];
     // First hello of the new client: answered with a HelloVerifyRequest, live session kept.
-    let n = second.client.poll_transmit(&mut buf).unwrap();
+    let n = second.client.poll_transmit(&mut buf).unwrap().unwrap();
     second.server.handle_datagram(second.now, CLIENT_ADDR, &buf[..n]);
     assert_eq!(second.server.session_count(), 1);
     // The old client still talks to the server.
     pair.client.send(b"old session").unwrap();
-    let n = pair.client.poll_transmit(&mut buf).unwrap();
+    let n = pair.client.poll_transmit(&mut buf).unwrap().unwrap();
     second.server.handle_datagram(second.now, CLIENT_ADDR, &buf[..n]);
     let ev: Vec<_> = std::iter::from_fn(|| second.server.poll_event()).collect();
     assert!(
@@ -537,12 +537,26 @@ fn reconnect_from_the_same_address_replaces_the_session_only_when_complete() {
         "{ev:?}"
     );
     // Let the new handshake finish: the new session replaces the old one.
-    while let Some((_, n)) = second.server.poll_transmit(&mut buf) {
+    while let Some((_, n)) = second.server.poll_transmit(&mut buf).unwrap() {
         second.client.handle_datagram(second.now, &buf[..n]);
     }
     second.drive(&mut |_, _, _| false, Duration::from_secs(10));
     assert!(second.client.is_connected(), "{:?}", second.client_events);
     assert_eq!(second.server.session_count(), 1);
+    // The old connection ended with its own reason, before the new one's Connected.
+    let replaced = second
+        .server_events
+        .iter()
+        .position(|e| *e == Event::Closed(CloseReason::Replaced))
+        .unwrap_or_else(|| panic!("no Closed(Replaced): {:?}", second.server_events));
+    assert!(
+        matches!(
+            second.server_events.get(replaced + 1),
+            Some(Event::Connected { .. })
+        ),
+        "{:?}",
+        second.server_events
+    );
     second.client.send(b"new session").unwrap();
     second.step(&mut |_, _, _| false);
     assert_eq!(

@@ -17,7 +17,7 @@ fn client_timer_doubles_caps_and_gives_up() {
     let mut client_sends = Vec::new();
     let mut buf = vec![0u8; 2000];
     loop {
-        while pair.client.poll_transmit(&mut buf).is_some() {
+        while pair.client.poll_transmit(&mut buf).unwrap().is_some() {
             client_sends.push(pair.now.as_millis() / 1000);
         }
         // Every server datagram is lost: the server never hears anything either.
@@ -51,7 +51,7 @@ fn configured_budget_and_initial_timeout_are_honoured() {
     let mut sends = Vec::new();
     let mut buf = vec![0u8; 2000];
     loop {
-        while pair.client.poll_transmit(&mut buf).is_some() {
+        while pair.client.poll_transmit(&mut buf).unwrap().is_some() {
             sends.push(pair.now.as_millis());
         }
         let Some(t) = pair.client.poll_timeout() else {
@@ -138,7 +138,7 @@ fn a_retransmitted_multi_datagram_flight_is_answered_once() {
     let mut flight4 = Vec::new();
     // Cookie exchange, then the server's flight (several datagrams at MTU 300).
     for _ in 0..2 {
-        while let Some(n) = pair.client.poll_transmit(&mut buf) {
+        while let Some(n) = pair.client.poll_transmit(&mut buf).unwrap() {
             pair.server.handle_datagram(pair.now, CLIENT_ADDR, &buf[..n]);
         }
         flight4 = server_out(&mut pair.server);

@@ -46,7 +46,7 @@ fn main() {
         let (mut sent_client_data, mut sent_server_data, mut closed) = (false, false, false);
         for _round in 0..64 {
             let mut moved = false;
-            while let Some(n) = client.poll_transmit(&mut buf) {
+            while let Some(n) = client.poll_transmit(&mut buf).unwrap() {
                 let d = buf[..n].to_vec();
                 server.handle_datagram(now, 0, &d);
                 to_server.push(Action::Datagram {
@@ -56,7 +56,7 @@ fn main() {
                 datagrams.push(d);
                 moved = true;
             }
-            while let Some((_, n)) = server.poll_transmit(&mut buf) {
+            while let Some((_, n)) = server.poll_transmit(&mut buf).unwrap() {
                 let d = buf[..n].to_vec();
                 client.handle_datagram(now, &d);
                 to_client.push(Action::Datagram {

@@ -38,7 +38,7 @@ fuzz_target!(|script: Script| {
             Action::Close { .. } => client.close(now),
             Action::Rotate => {}
         }
-        while let Some(n) = client.poll_transmit(&mut buf) {
+        while let Some(n) = client.poll_transmit(&mut buf).unwrap() {
             assert!(n <= mtu, "datagram of {n} bytes over the MTU {mtu}");
         }
         while let Some(event) = client.poll_event() {

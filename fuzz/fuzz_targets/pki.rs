@@ -38,7 +38,11 @@ static VERIFIER: LazyLock<WebPkiVerifier> = LazyLock::new(|| {
     for r in ROOTS {
         roots.add(r).expect("test roots load");
     }
-    WebPkiVerifier::new(Arc::new(RustCrypto), roots, ValidityCheck::at(FixedTime(JAN_2030)))
+    WebPkiVerifier::new(
+        Arc::new(RustCrypto),
+        roots,
+        ValidityCheck::at(FixedTime(JAN_2030)),
+    )
 });
 
 fn tbs(der: &[u8]) -> Option<Vec<u8>> {
@@ -105,11 +109,7 @@ fuzz_target!(|data: &[u8]| {
                 .is_ok()
             {
                 for (edited, original) in chain.iter().zip(VALID_CHAIN) {
-                    assert_eq!(
-                        tbs(edited),
-                        tbs(original),
-                        "an edited certificate body validated"
-                    );
+                    assert_eq!(tbs(edited), tbs(original), "an edited certificate body validated");
                 }
             }
         }

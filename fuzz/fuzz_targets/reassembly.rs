@@ -151,9 +151,7 @@ fuzz_target!(|input: Input| {
     while let Some(&(msg_type, length)) = messages.get(checker.next) {
         let seq = checker.next;
         checker.tainted.remove(&seq);
-        if length > limits.max_reassembly_bytes
-            || length as u32 > limits.max_handshake_message_len
-        {
+        if length > limits.max_reassembly_bytes || length as u32 > limits.max_handshake_message_len {
             break;
         }
         let got = r.insert(Fragment {

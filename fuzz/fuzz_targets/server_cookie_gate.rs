@@ -212,7 +212,7 @@ fuzz_target!(|input: Input| {
             Step::Raw { addr, bytes } => {
                 let before = server.stats().sessions_created;
                 server.handle_datagram(now, addr, &bytes);
-                while server.poll_transmit(&mut buf).is_some() {}
+                while server.poll_transmit(&mut buf).unwrap().is_some() {}
                 while server.poll_event().is_some() {}
                 // A raw datagram may happen to be a hello with a genuine cookie; only count it
                 // as admitted if it parses to one.
@@ -245,7 +245,7 @@ fuzz_target!(|input: Input| {
             Step::Time(ms) => {
                 now = now + Duration::from_millis(u64::from(ms) * 16);
                 server.handle_timeout(now);
-                while server.poll_transmit(&mut buf).is_some() {}
+                while server.poll_transmit(&mut buf).unwrap().is_some() {}
                 while server.poll_event().is_some() {}
                 continue;
             }
@@ -263,7 +263,7 @@ fuzz_target!(|input: Input| {
             admitted.insert(addr);
         }
         let answered = server.stats().hello_verify_requests != hvr_before;
-        while let Some((to, n)) = server.poll_transmit(&mut buf) {
+        while let Some((to, n)) = server.poll_transmit(&mut buf).unwrap() {
             let out = &buf[..n];
             if answered && to == addr {
                 if let Some(cookie) = hvr_cookie(out) {

@@ -45,7 +45,7 @@ fuzz_target!(|script: Script| {
             server.session_count() <= max_sessions,
             "session table over its bound"
         );
-        while let Some((_, n)) = server.poll_transmit(&mut buf) {
+        while let Some((_, n)) = server.poll_transmit(&mut buf).unwrap() {
             assert!(n <= mtu, "datagram of {n} bytes over the MTU {mtu}");
         }
         while let Some((peer, event)) = server.poll_event() {

@@ -6,10 +6,10 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use dtls_sim::implementation::SuiteId;
 use dtls_sim::RunSpec;
 use dtls_sim::classify::MESSAGE_NAMES;
 use dtls_sim::faults::Fault;
+use dtls_sim::implementation::SuiteId;
 use dtls_sim::link::Partition;
 use dtls_sim::scenario::Direction;
 use dtls_sim::sim::FailureKind;

@@ -436,6 +436,8 @@ impl Life {
             (Life::Handshaking, Event::Data(d)) => panic!("{who}: Data before Connected: {d:?}"),
             (Life::Connected, Event::Data(_)) => Life::Connected,
             (_, Event::Closed(_)) => Life::Closed,
+            // An event kind a newer engine adds: no lifecycle rule for it yet.
+            (life, _) => life,
         };
     }
 }

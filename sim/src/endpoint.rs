@@ -76,7 +76,8 @@ pub trait Endpoint {
     fn handle_datagram(&mut self, now: Instant, from: NodeId, datagram: &[u8]);
     /// Called when the deadline from `poll_timeout` has been reached.
     fn handle_timeout(&mut self, now: Instant);
-    /// The next datagram to send: destination and length copied into `buf`.
+    /// The next datagram to send: destination and length copied into `buf`, which holds at
+    /// least `dtls::config::MAX_MTU` bytes (the largest datagram any endpoint may send).
     fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<(NodeId, usize)>;
     /// When `handle_timeout` must be called next, if ever.
     fn poll_timeout(&self) -> Option<Instant>;

@@ -200,7 +200,7 @@ impl<S: DatagramSocket> ClientTask<S> {
             tokio::select! {
                 cmd = self.commands.recv() => match cmd {
                     Some(Command::Send(d, reply)) => {
-                        let _ = reply.send(self.engine.send(&d).map_err(Error::Connection));
+                        let _ = reply.send(self.engine.send(&d).map_err(Error::from_call));
                     }
                     Some(Command::Close(reply)) => {
                         self.close_waiters.push(reply);
@@ -234,7 +234,11 @@ impl<S: DatagramSocket> ClientTask<S> {
 
     /// Sends what the engine queued and hands its events out.
     async fn flush(&mut self) -> io::Result<()> {
-        while let Some(n) = self.engine.poll_transmit(&mut self.buf) {
+        while let Some(n) = self
+            .engine
+            .poll_transmit(&mut self.buf)
+            .map_err(io::Error::other)?
+        {
             let d = self.buf.get(..n).unwrap_or_default();
             match self.socket.send_to(d, self.peer).await {
                 Ok(_) => {}
@@ -278,6 +282,8 @@ impl<S: DatagramSocket> ClientTask<S> {
                     let err = Error::from_close(&reason);
                     self.finish(err);
                 }
+                // An event kind a newer engine adds: nothing this adapter reports.
+                _ => {}
             }
         }
         Ok(())

@@ -242,7 +242,7 @@ impl<S: DatagramSocket> ServerTask<S> {
         let now = self.clock.now();
         match cmd {
             Command::Send(to, d, reply) => {
-                let _ = reply.send(self.engine.send(&to, &d).map_err(Error::Connection));
+                let _ = reply.send(self.engine.send(&to, &d).map_err(Error::from_call));
             }
             Command::Close(to, reply) => match self.peers.get_mut(&to) {
                 Some(p) => {
@@ -262,7 +262,11 @@ impl<S: DatagramSocket> ServerTask<S> {
     }
 
     async fn flush(&mut self) -> io::Result<()> {
-        while let Some((to, n)) = self.engine.poll_transmit(&mut self.buf) {
+        while let Some((to, n)) = self
+            .engine
+            .poll_transmit(&mut self.buf)
+            .map_err(io::Error::other)?
+        {
             let d = self.buf.get(..n).unwrap_or_default();
             match self.socket.send_to(d, to).await {
                 Ok(_) => {}
@@ -289,6 +293,8 @@ impl<S: DatagramSocket> ServerTask<S> {
                         finish_peer(p, Error::from_close(&reason));
                     }
                 }
+                // An event kind a newer engine adds: nothing this adapter reports.
+                _ => {}
             }
         }
         Ok(())

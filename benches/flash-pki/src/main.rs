@@ -69,7 +69,7 @@ fn main() -> ! {
         Instant::ZERO,
     ) {
         client.handle_datagram(Instant::ZERO, &bytes());
-        while let Some(n) = client.poll_transmit(&mut buf) {
+        while let Some(n) = client.poll_transmit(&mut buf).unwrap_or(None) {
             black_box(&buf[..n]);
         }
     }
@@ -83,7 +83,7 @@ fn main() -> ! {
         Box::new(DeterministicRandom::from_u64(black_box(2))),
     ) {
         server.handle_datagram(Instant::ZERO, 7, &bytes());
-        while let Some((_, n)) = server.poll_transmit(&mut buf) {
+        while let Some((_, n)) = server.poll_transmit(&mut buf).unwrap_or(None) {
             black_box(&buf[..n]);
         }
     }

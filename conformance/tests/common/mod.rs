@@ -57,7 +57,7 @@ impl Pair {
     pub fn client_sent(&mut self) -> Vec<Vec<u8>> {
         let mut out = vec![];
         let mut buf = vec![0u8; 70000];
-        while let Some(n) = self.client.poll_transmit(&mut buf) {
+        while let Some(n) = self.client.poll_transmit(&mut buf).unwrap() {
             self.wire.push((true, buf[..n].to_vec()));
             out.push(buf[..n].to_vec());
         }
@@ -68,7 +68,7 @@ impl Pair {
     pub fn server_sent(&mut self) -> Vec<Vec<u8>> {
         let mut out = vec![];
         let mut buf = vec![0u8; 70000];
-        while let Some((to, n)) = self.server.poll_transmit(&mut buf) {
+        while let Some((to, n)) = self.server.poll_transmit(&mut buf).unwrap() {
             assert_eq!(to, CLIENT_ADDR);
             self.wire.push((false, buf[..n].to_vec()));
             out.push(buf[..n].to_vec());

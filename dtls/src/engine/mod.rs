@@ -18,6 +18,7 @@ use crate::wire::CipherSuite;
 
 /// Who the peer proved to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PeerIdentity {
     /// The PSK identity the client used (RFC 4279).
     Psk {
@@ -36,6 +37,7 @@ pub enum PeerIdentity {
 
 /// Why a connection ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CloseReason {
     /// We sent close_notify and the peer answered with its own.
     Graceful,
@@ -43,12 +45,20 @@ pub enum CloseReason {
     PeerClosed,
     /// We sent close_notify and the peer never answered within the retransmission budget.
     CloseFailed,
+    /// No authenticated record arrived within `Limits::idle_timeout` (spoofed cleartext
+    /// records do not count as activity).
+    IdleTimeout,
+    /// On a server: the client connected again from the same address (a new handshake
+    /// completed, RFC 6347 4.2.8), so this connection, which the client has forgotten, ends
+    /// without an alert; the new one follows with its own `Connected`.
+    Replaced,
     /// A fatal error: an alert we sent or received, a timeout, or a local failure.
     Error(Error),
 }
 
 /// Something that happened on a connection, reported by `poll_event`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event {
     /// The handshake completed.
     Connected {

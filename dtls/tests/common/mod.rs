@@ -89,7 +89,7 @@ impl Pair {
     pub fn step(&mut self, drop: &mut dyn FnMut(bool, usize, &[u8]) -> bool) -> usize {
         let mut moved = 0;
         let mut buf = vec![0u8; 70000];
-        while let Some(n) = self.client.poll_transmit(&mut buf) {
+        while let Some(n) = self.client.poll_transmit(&mut buf).unwrap() {
             let d = buf[..n].to_vec();
             let idx = self.wire.len();
             self.wire.push((true, d.clone()));
@@ -98,7 +98,7 @@ impl Pair {
                 self.server.handle_datagram(self.now, CLIENT_ADDR, &d);
             }
         }
-        while let Some((to, n)) = self.server.poll_transmit(&mut buf) {
+        while let Some((to, n)) = self.server.poll_transmit(&mut buf).unwrap() {
             assert_eq!(to, CLIENT_ADDR);
             let d = buf[..n].to_vec();
             let idx = self.wire.len();
@@ -233,11 +233,17 @@ pub fn handshake_headers(d: &[u8]) -> Vec<dtls::wire::HandshakeHeader> {
 /// Drains a client's datagrams.
 pub fn client_out(client: &mut Client) -> Vec<Vec<u8>> {
     let mut buf = vec![0u8; 70000];
-    std::iter::from_fn(|| client.poll_transmit(&mut buf).map(|n| buf[..n].to_vec())).collect()
+    std::iter::from_fn(|| client.poll_transmit(&mut buf).unwrap().map(|n| buf[..n].to_vec())).collect()
 }
 
 /// Drains a server's datagrams (all to one peer in these tests).
 pub fn server_out(server: &mut Server<Addr>) -> Vec<Vec<u8>> {
     let mut buf = vec![0u8; 70000];
-    std::iter::from_fn(|| server.poll_transmit(&mut buf).map(|(_, n)| buf[..n].to_vec())).collect()
+    std::iter::from_fn(|| {
+        server
+            .poll_transmit(&mut buf)
+            .unwrap()
+            .map(|(_, n)| buf[..n].to_vec())
+    })
+    .collect()
 }

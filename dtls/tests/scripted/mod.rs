@@ -321,7 +321,13 @@ impl Outcome {
 
 fn drain(server: &mut Server<u32>) -> Vec<Vec<u8>> {
     let mut buf = vec![0u8; 70000];
-    std::iter::from_fn(|| server.poll_transmit(&mut buf).map(|(_, n)| buf[..n].to_vec())).collect()
+    std::iter::from_fn(|| {
+        server
+            .poll_transmit(&mut buf)
+            .unwrap()
+            .map(|(_, n)| buf[..n].to_vec())
+    })
+    .collect()
 }
 
 /// Runs the hello exchange with `server`, then sends the flight `script` builds (it gets the

@@ -101,7 +101,7 @@ fn ours_client_vs_tinydtls_server() -> Outcome {
     let mut now = 0u64;
     for _ in 0..2_000 {
         let mut moved = false;
-        while let Some(n) = ours.poll_transmit(&mut buf) {
+        while let Some(n) = ours.poll_transmit(&mut buf).unwrap() {
             moved = true;
             o.log.push(format!("ours -> tinydtls {}", describe(&buf[..n])));
             theirs.handle_datagram(now, &buf[..n]);
@@ -179,7 +179,7 @@ fn tinydtls_client_vs(mut ours: Server<u16>) -> Outcome {
             o.log.push(format!("tinydtls -> ours {}", describe(&d)));
             ours.handle_datagram(Instant::from_millis(now), 7, &d);
         }
-        while let Some((_, n)) = ours.poll_transmit(&mut buf) {
+        while let Some((_, n)) = ours.poll_transmit(&mut buf).unwrap() {
             moved = true;
             o.log.push(format!("ours -> tinydtls {}", describe(&buf[..n])));
             theirs.handle_datagram(now, &buf[..n]);

@@ -11,7 +11,7 @@ use super::LifecycleStats;
 use super::connection::{self as conn, Core, Phase, RxBuffer, SharedLimits};
 use crate::config::ClientConfig;
 use crate::crypto::SecureRandom;
-use crate::error::Error;
+use crate::error::{CallError, Error};
 use crate::time::Instant;
 
 use super::Event;
@@ -69,9 +69,10 @@ impl Client {
         conn::on_timeout(&mut self.core, now, self.rng.as_mut());
     }
 
-    /// Copies the next datagram to send into `buf`, returning its length. A datagram larger
-    /// than `buf` is dropped (the buffer must hold the configured MTU).
-    pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<usize> {
+    /// Copies the next datagram to send into `buf` and returns its length, or `None` when
+    /// nothing is queued. A buffer too small for it is [`CallError::BufferTooSmall`] and the
+    /// datagram stays queued (a buffer of the configured MTU always suffices).
+    pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Result<Option<usize>, CallError> {
         conn::poll_transmit(&mut self.core, buf)
     }
 
@@ -86,8 +87,9 @@ impl Client {
         self.core.next_deadline()
     }
 
-    /// Sends one datagram of application data.
-    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+    /// Sends one datagram of application data. The errors are about this call only; the
+    /// connection goes on (or has already reported its end as an event).
+    pub fn send(&mut self, data: &[u8]) -> Result<(), CallError> {
         conn::send(&mut self.core, data, self.rng.as_mut())
     }
 

@@ -10,7 +10,7 @@ use super::{Core, Incoming, PeerMessage, Phase};
 use crate::crypto::SecureRandom;
 use crate::engine::CloseReason;
 use crate::engine::Event;
-use crate::error::Error;
+use crate::error::{CallError, Error};
 use crate::handshake::timer::TimerOutcome;
 use crate::time::Instant;
 use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, HandshakeType};
@@ -72,7 +72,7 @@ pub(crate) fn drive(core: &mut Core, role: &mut dyn Role, now: Instant, rng: &mu
             continue;
         }
         if let Err(e) = handle(core, role, now, rng, item) {
-            fail(core, e, now, rng);
+            fail(core, e, rng);
         }
     }
 }
@@ -217,21 +217,17 @@ fn on_alert(core: &mut Core, alert: Alert, epoch: u16, now: Instant, rng: &mut d
     }
     if alert.description == AlertDescription::CLOSE_NOTIFY {
         if core.phase == Phase::Closing {
-            core.finish(CloseReason::Graceful, now, false);
+            core.finish(CloseReason::Graceful, None);
         } else {
             // RFC 5246 7.2.1: answer close_notify with close_notify, then linger to answer a
             // re-sent one if our answer is lost.
             // catalogue: RFC5246-7.2.1-1
             let _ = core.send_record(ContentType::ALERT, &Alert::close_notify().to_array(), rng);
-            core.finish(CloseReason::PeerClosed, now, true);
+            core.finish(CloseReason::PeerClosed, Some(now));
         }
     } else if alert.level != AlertLevel::WARNING {
         // Fatal, or a level we do not know: either way the peer has given up.
-        core.finish(
-            CloseReason::Error(Error::PeerAlert(alert.description)),
-            now,
-            false,
-        );
+        core.finish(CloseReason::Error(Error::PeerAlert(alert.description)), None);
     }
     // Other warnings (e.g. no_renegotiation) need no action.
 }
@@ -239,14 +235,14 @@ fn on_alert(core: &mut Core, alert: Alert, epoch: u16, now: Instant, rng: &mut d
 /// Ends the connection with a fatal error, sending the matching alert if there is one
 /// (encrypted if keys are in use).
 // catalogue: RFC5246-7.2.2-3, RFC5246-7.2.2-4
-pub(crate) fn fail(core: &mut Core, error: Error, now: Instant, rng: &mut dyn SecureRandom) {
+pub(crate) fn fail(core: &mut Core, error: Error, rng: &mut dyn SecureRandom) {
     if core.phase == Phase::Closed {
         return;
     }
     if let Some(description) = error.alert() {
         let _ = core.send_record(ContentType::ALERT, &Alert::fatal(description).to_array(), rng);
     }
-    core.finish(CloseReason::Error(error), now, false);
+    core.finish(CloseReason::Error(error), None);
 }
 
 /// Starts a graceful close: close_notify now, re-sent on the retransmission schedule until the
@@ -256,7 +252,7 @@ pub(crate) fn close(core: &mut Core, now: Instant, rng: &mut dyn SecureRandom) {
         Phase::Closed | Phase::Closing => {}
         Phase::Handshaking => {
             let _ = core.send_record(ContentType::ALERT, &Alert::close_notify().to_array(), rng);
-            core.finish(CloseReason::Graceful, now, false);
+            core.finish(CloseReason::Graceful, None);
         }
         Phase::Connected => {
             let _ = core.send_record(ContentType::ALERT, &Alert::close_notify().to_array(), rng);
@@ -281,19 +277,19 @@ pub(crate) fn on_timeout(core: &mut Core, now: Instant, rng: &mut dyn SecureRand
         match timer {
             Timer::Handshake => {
                 if core.phase == Phase::Handshaking {
-                    fail(core, Error::HandshakeTimeout, now, rng);
+                    fail(core, Error::HandshakeTimeout, rng);
                 }
             }
             Timer::Idle => {
                 if matches!(core.phase, Phase::Connected | Phase::Closing) {
-                    core.finish(CloseReason::Error(Error::IdleTimeout), now, false);
+                    core.finish(CloseReason::IdleTimeout, None);
                 }
             }
             Timer::CloseLinger => {
                 if core.phase == Phase::Closing {
                     // Our close_notify (or every answer to it) was lost for as long as the
                     // peer would have answered.
-                    core.finish(CloseReason::CloseFailed, now, false);
+                    core.finish(CloseReason::CloseFailed, None);
                 }
                 // Otherwise the linger after answering the peer's close_notify is over: the
                 // connection is gone for good.
@@ -321,39 +317,47 @@ fn on_retransmit_timer(core: &mut Core, now: Instant, rng: &mut dyn SecureRandom
             core.flight.back_off(retransmissions, &core.limits);
             core.retransmissions = core.retransmissions.saturating_add(1);
             if let Err(e) = core.flight.transmit(&mut core.records, rng, &mut core.tx) {
-                fail(core, e, now, rng);
+                fail(core, e, rng);
             }
         }
-        (TimerOutcome::GiveUp, Phase::Closing) => core.finish(CloseReason::CloseFailed, now, false),
-        (TimerOutcome::GiveUp, _) => fail(core, Error::HandshakeTimeout, now, rng),
+        (TimerOutcome::GiveUp, Phase::Closing) => core.finish(CloseReason::CloseFailed, None),
+        (TimerOutcome::GiveUp, _) => fail(core, Error::HandshakeTimeout, rng),
     }
     true
 }
 
-/// Sends one datagram of application data.
-pub(crate) fn send(core: &mut Core, data: &[u8], rng: &mut dyn SecureRandom) -> Result<(), Error> {
+/// Sends one datagram of application data. A failure that ends the connection (the epoch's
+/// sequence numbers are exhausted) is reported as its `Closed` event, and the call as `Closed`.
+pub(crate) fn send(core: &mut Core, data: &[u8], rng: &mut dyn SecureRandom) -> Result<(), CallError> {
     match core.phase {
         Phase::Connected => {}
         // catalogue: RFC5246-7.3-2
-        Phase::Handshaking => return Err(Error::NotConnected),
-        Phase::Closing | Phase::Closed => return Err(Error::Closed),
+        Phase::Handshaking => return Err(CallError::NotConnected),
+        Phase::Closing | Phase::Closed => return Err(CallError::Closed),
     }
     // catalogue: RFC6347-4.1.1.1-4
     let max = core.max_payload();
     if data.len() > max {
-        return Err(Error::MessageTooLarge { max });
+        return Err(CallError::MessageTooLarge { max });
     }
-    core.send_record(ContentType::APPLICATION_DATA, data, rng)
+    if let Err(e) = core.send_record(ContentType::APPLICATION_DATA, data, rng) {
+        fail(core, e, rng);
+        return Err(CallError::Closed);
+    }
+    Ok(())
 }
 
-/// Moves the next queued datagram into `buf`. A datagram larger than `buf` is dropped, not
-/// truncated (the caller's buffer must hold an MTU).
-pub(crate) fn poll_transmit(core: &mut Core, buf: &mut [u8]) -> Option<usize> {
-    while let Some(d) = core.pop_transmit() {
-        if let Some(slot) = buf.get_mut(..d.len()) {
-            slot.copy_from_slice(&d);
-            return Some(d.len());
-        }
+/// Moves the next queued datagram into `buf`. One that does not fit stays queued and the call
+/// says how large it is: a datagram is never truncated or silently dropped.
+pub(crate) fn poll_transmit(core: &mut Core, buf: &mut [u8]) -> Result<Option<usize>, CallError> {
+    let Some(needed) = core.peek_transmit_len() else {
+        return Ok(None);
+    };
+    let Some(slot) = buf.get_mut(..needed) else {
+        return Err(CallError::BufferTooSmall { needed });
+    };
+    if let Some(d) = core.pop_transmit() {
+        slot.copy_from_slice(&d);
     }
-    None
+    Ok(Some(needed))
 }

@@ -428,6 +428,10 @@ impl Core {
         Ok(())
     }
 
+    pub(crate) fn peek_transmit_len(&self) -> Option<usize> {
+        self.tx.front().map(Vec::len)
+    }
+
     pub(crate) fn pop_transmit(&mut self) -> Option<Vec<u8>> {
         self.tx.pop_front()
     }
@@ -524,10 +528,12 @@ impl Core {
 
     /// Marks the connection closed, reports why, and frees what it no longer needs. With
     /// `linger`, a re-sent close_notify is still answered until the close linger ends.
-    pub(crate) fn finish(&mut self, reason: CloseReason, now: Instant, linger: bool) {
+    /// Ends the connection with `reason`; `linger_from` starts the close linger (answering a
+    /// re-sent close_notify) at that time.
+    pub(crate) fn finish(&mut self, reason: CloseReason, linger_from: Option<Instant>) {
         self.phase = Phase::Closed;
         self.timers.clear_all();
-        if linger {
+        if let Some(now) = linger_from {
             self.timers
                 .set(Timer::CloseLinger, now + self.limits.close_linger);
         }

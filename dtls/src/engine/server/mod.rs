@@ -20,7 +20,7 @@ use super::connection::{self as conn, Core, Phase, Queues, RxBuffer, SharedLimit
 use super::{CloseReason, Event, LifecycleStats};
 use crate::config::ServerConfig;
 use crate::crypto::SecureRandom;
-use crate::error::Error;
+use crate::error::{CallError, Error};
 use crate::handshake::cookie::CookieGate;
 use crate::handshake::limits::Limits;
 use crate::pki::Identities;
@@ -315,7 +315,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
         );
         let mut session = Box::new(Session { core, hs });
         if let Err(e) = started {
-            conn::fail(&mut session.core, e, now, rng);
+            conn::fail(&mut session.core, e, rng);
         } else if !hello.rest.is_empty() {
             session.feed(now, hello.rest, rng, &mut self.rx);
         }
@@ -351,7 +351,9 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
                     self.tx.push_back((from.clone(), d));
                 }
                 while let Some(e) = session.core.pop_event() {
-                    if let Event::Closed(CloseReason::Error(Error::HandshakeTimeout | Error::IdleTimeout)) = e
+                    if let Event::Closed(
+                        CloseReason::Error(Error::HandshakeTimeout) | CloseReason::IdleTimeout,
+                    ) = e
                     {
                         self.stats.sessions_expired += 1;
                     }
@@ -385,7 +387,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
                     // The old session ends without an alert: the client has forgotten it.
                     self.retire(old);
                     self.events
-                        .push_back((from.clone(), Event::Closed(CloseReason::Error(Error::Closed))));
+                        .push_back((from.clone(), Event::Closed(CloseReason::Replaced)));
                 }
                 self.table.set_pending(from, None);
                 self.table.set_current(from, Some(pending));
@@ -442,16 +444,24 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
             .min()
     }
 
-    /// The next datagram to send and its destination; copies it into `buf`. A datagram larger
-    /// than `buf` is dropped.
-    pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<(A, usize)> {
-        while let Some((to, d)) = self.tx.pop_front() {
-            if let Some(slot) = buf.get_mut(..d.len()) {
+    /// The next datagram to send and its destination; copies it into `buf`. `None` when
+    /// nothing is queued. A buffer too small for it is [`CallError::BufferTooSmall`] and the
+    /// datagram stays queued (a buffer of the configured MTU always suffices).
+    pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Result<Option<(A, usize)>, CallError> {
+        let Some((_, d)) = self.tx.front() else {
+            return Ok(None);
+        };
+        let needed = d.len();
+        let Some(slot) = buf.get_mut(..needed) else {
+            return Err(CallError::BufferTooSmall { needed });
+        };
+        match self.tx.pop_front() {
+            Some((to, d)) => {
                 slot.copy_from_slice(&d);
-                return Some((to, d.len()));
+                Ok(Some((to, needed)))
             }
+            None => Ok(None),
         }
-        None
     }
 
     /// The next event and the peer it concerns.
@@ -463,15 +473,17 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
         self.table.at(peer).current
     }
 
-    /// Sends one datagram of application data to a connected peer.
-    pub fn send(&mut self, to: &A, data: &[u8]) -> Result<(), Error> {
-        let id = self.current(to).ok_or(Error::Closed)?;
-        let (_, session) = self.table.get_mut(id).ok_or(Error::Closed)?;
+    /// Sends one datagram of application data to a connected peer. The errors are about
+    /// this call only (no connection with `to` is [`CallError::Closed`]).
+    pub fn send(&mut self, to: &A, data: &[u8]) -> Result<(), CallError> {
+        let id = self.current(to).ok_or(CallError::Closed)?;
+        let (_, session) = self.table.get_mut(id).ok_or(CallError::Closed)?;
         session.core.borrow_queues(&mut self.queues);
-        conn::send(&mut session.core, data, self.rng.as_mut())?;
+        let sent = conn::send(&mut session.core, data, self.rng.as_mut());
         self.table.reschedule(id);
+        // Also after a failure: a send that ended the connection queued its alert and event.
         self.collect(to);
-        Ok(())
+        sent
     }
 
     /// Starts a graceful close of the connection with `peer`.

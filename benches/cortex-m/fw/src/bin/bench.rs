@@ -434,11 +434,11 @@ fn transcript(suite: CipherSuite) -> Transcript {
     let mut rounds = Vec::new();
     for _ in 0..ROUNDS {
         let (mut c2s, mut s2c) = (Vec::new(), Vec::new());
-        while let Some(n) = client.poll_transmit(&mut buf) {
+        while let Some(n) = client.poll_transmit(&mut buf).unwrap() {
             c2s.push(buf[..n].to_vec());
             server.handle_datagram(now, ADDR, &buf[..n]);
         }
-        while let Some((_, n)) = server.poll_transmit(&mut buf) {
+        while let Some((_, n)) = server.poll_transmit(&mut buf).unwrap() {
             s2c.push(buf[..n].to_vec());
             client.handle_datagram(now, &buf[..n]);
         }
@@ -488,11 +488,11 @@ fn client_alone(suite: CipherSuite, t: &Transcript) -> SideCost {
     for (c2s, s2c) in &t.rounds {
         for expected in c2s {
             let n = cost
-                .call(|| client.poll_transmit(&mut buf))
+                .call(|| client.poll_transmit(&mut buf).unwrap())
                 .expect("client datagram");
             assert_eq!(&buf[..n], &expected[..], "client replay diverged");
         }
-        assert!(cost.call(|| client.poll_transmit(&mut buf)).is_none());
+        assert!(cost.call(|| client.poll_transmit(&mut buf).unwrap()).is_none());
         for d in s2c {
             cost.call(|| client.handle_datagram(now, d));
         }
@@ -525,11 +525,11 @@ fn server_alone(suite: CipherSuite, t: &Transcript) -> SideCost {
         }
         for expected in s2c {
             let (_, n) = cost
-                .call(|| server.poll_transmit(&mut buf))
+                .call(|| server.poll_transmit(&mut buf).unwrap())
                 .expect("server datagram");
             assert_eq!(&buf[..n], &expected[..], "server replay diverged");
         }
-        assert!(cost.call(|| server.poll_transmit(&mut buf)).is_none());
+        assert!(cost.call(|| server.poll_transmit(&mut buf).unwrap()).is_none());
         while let Some((_, e)) = cost.call(|| server.poll_event()) {
             connected |= matches!(e, Event::Connected { .. });
         }
@@ -594,10 +594,10 @@ fn server_sessions(suite: CipherSuite) -> (usize, usize) {
         let rng = Box::new(DeterministicRandom::from_u64(CLIENT_SEED + 1 + k as u64));
         let mut client = Client::new(client_cfg.clone(), rng, now).expect("client");
         for _ in 0..ROUNDS {
-            while let Some(n) = client.poll_transmit(&mut buf) {
+            while let Some(n) = client.poll_transmit(&mut buf).unwrap() {
                 server.handle_datagram(now, addr, &buf[..n]);
             }
-            while let Some((_, n)) = server.poll_transmit(&mut buf) {
+            while let Some((_, n)) = server.poll_transmit(&mut buf).unwrap() {
                 client.handle_datagram(now, &buf[..n]);
             }
             if client.is_connected() {
@@ -612,11 +612,11 @@ fn server_sessions(suite: CipherSuite) -> (usize, usize) {
             break;
         }
         client.send(b"ping").expect("send");
-        while let Some(n) = client.poll_transmit(&mut buf) {
+        while let Some(n) = client.poll_transmit(&mut buf).unwrap() {
             server.handle_datagram(now, addr, &buf[..n]);
         }
         while server.poll_event().is_some() {}
-        while server.poll_transmit(&mut buf).is_some() {}
+        while server.poll_transmit(&mut buf).unwrap().is_some() {}
         drop(client);
         steady.push(HEAP.current());
     }

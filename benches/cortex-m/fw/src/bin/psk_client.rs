@@ -73,7 +73,7 @@ fn run(config: Arc<ClientConfig>, rng: Box<dyn SecureRandom + Send>) -> bool {
     let mut rx: FrameReader<1500> = FrameReader::default();
     let mut echoed = false;
     loop {
-        while let Some(n) = client.poll_transmit(&mut buf) {
+        while let Some(n) = client.poll_transmit(&mut buf).unwrap_or(None) {
             uart::send_frame(&buf[..n]);
         }
         while let Some(event) = client.poll_event() {
@@ -104,6 +104,7 @@ fn run(config: Arc<ClientConfig>, rng: Box<dyn SecureRandom + Send>) -> bool {
                     );
                     return echoed && graceful;
                 }
+                _ => {}
             }
         }
         if client.is_closed() {
