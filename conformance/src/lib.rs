@@ -7,6 +7,7 @@
 //!   stdin/stdout, kills it on drop, and waits for it to bind its UDP port;
 //! - [`coap`]: just enough CoAP to talk to libcoap over DTLS;
 //! - [`fixtures`]: the test certificate, key and PSK shared with the engine's own tests;
+//! - [`pair`]: the in-memory client/server pair both test suites drive;
 //! - [`catalogue`]: the RFC requirement catalogue (`conformance/catalogue/*.toml`), its
 //!   rules, the test finder and the coverage table of `conformance/README.md`;
 //! - [`OsRng`]: the engine's [`SecureRandom`] backed by the operating system.
@@ -14,6 +15,7 @@
 pub mod catalogue;
 pub mod coap;
 pub mod fixtures;
+pub mod pair;
 pub mod peer;
 pub mod udp;
 

@@ -3,154 +3,17 @@
 //! datagrams between them (the tests' man in the middle).
 #![allow(dead_code)]
 
-use std::sync::Arc;
-
+use dtls::Event;
 use dtls::codec::Codec;
-use dtls::crypto::DeterministicRandom;
 use dtls::wire::{
     ContentType, HandshakeFragment, HandshakeType, RecordHeader, split_datagram, split_handshake,
 };
-use dtls::{Client, ClientConfig, Duration, Event, Instant, Server, ServerConfig};
 
 #[allow(unused_imports)]
 pub use dtls_conformance::fixtures::{PSK_IDENTITY, PSK_KEY, client_config, server_config};
 
-/// The server-side address of the client in these tests.
-pub const CLIENT_ADDR: u32 = 7;
-
-/// A client and a server joined by a link the test controls; every datagram is recorded.
-pub struct Pair {
-    pub client: Client,
-    pub server: Server<u32>,
-    pub now: Instant,
-    pub client_events: Vec<Event>,
-    pub server_events: Vec<Event>,
-    /// Every datagram sent, in order: (from_client, bytes as sent).
-    pub wire: Vec<(bool, Vec<u8>)>,
-}
-
-impl Pair {
-    pub fn new(client: ClientConfig, server: ServerConfig, seed: u64) -> Pair {
-        let now = Instant::ZERO;
-        let client = Client::new(
-            Arc::new(client),
-            Box::new(DeterministicRandom::from_u64(seed)),
-            now,
-        )
-        .unwrap();
-        let server = Server::new(
-            Arc::new(server),
-            Box::new(DeterministicRandom::from_u64(seed ^ 0x5eed)),
-        )
-        .unwrap();
-        Pair {
-            client,
-            server,
-            now,
-            client_events: vec![],
-            server_events: vec![],
-            wire: vec![],
-        }
-    }
-
-    /// Datagrams the client has queued.
-    pub fn client_sent(&mut self) -> Vec<Vec<u8>> {
-        let mut out = vec![];
-        let mut buf = vec![0u8; 70000];
-        while let Some(n) = self.client.poll_transmit(&mut buf).unwrap() {
-            self.wire.push((true, buf[..n].to_vec()));
-            out.push(buf[..n].to_vec());
-        }
-        out
-    }
-
-    /// Datagrams the server has queued (all to the client).
-    pub fn server_sent(&mut self) -> Vec<Vec<u8>> {
-        let mut out = vec![];
-        let mut buf = vec![0u8; 70000];
-        while let Some((to, n)) = self.server.poll_transmit(&mut buf).unwrap() {
-            assert_eq!(to, CLIENT_ADDR);
-            self.wire.push((false, buf[..n].to_vec()));
-            out.push(buf[..n].to_vec());
-        }
-        out
-    }
-
-    pub fn deliver_to_server(&mut self, d: &[u8]) {
-        self.server.handle_datagram(self.now, CLIENT_ADDR, d);
-        self.collect();
-    }
-
-    pub fn deliver_to_client(&mut self, d: &[u8]) {
-        self.client.handle_datagram(self.now, d);
-        self.collect();
-    }
-
-    fn collect(&mut self) {
-        while let Some(e) = self.client.poll_event() {
-            self.client_events.push(e);
-        }
-        while let Some((_, e)) = self.server.poll_event() {
-            self.server_events.push(e);
-        }
-    }
-
-    /// Moves datagrams both ways until quiet, letting `mitm` rewrite (or drop, by returning
-    /// false) each one; when quiet, advances virtual time to the next deadline, up to
-    /// `max_time`.
-    pub fn run(&mut self, max_time: Duration, mitm: &mut dyn FnMut(bool, &mut Vec<u8>) -> bool) {
-        let end = self.now + max_time;
-        loop {
-            loop {
-                let mut moved = 0;
-                for mut d in self.client_sent() {
-                    moved += 1;
-                    if mitm(true, &mut d) {
-                        self.deliver_to_server(&d);
-                    }
-                }
-                for mut d in self.server_sent() {
-                    moved += 1;
-                    if mitm(false, &mut d) {
-                        self.deliver_to_client(&d);
-                    }
-                }
-                if moved == 0 {
-                    break;
-                }
-            }
-            if self.client.is_connected() && self.server_connected() && self.client.poll_timeout().is_none() {
-                return;
-            }
-            let next = [self.client.poll_timeout(), self.server.poll_timeout()]
-                .into_iter()
-                .flatten()
-                .min();
-            match next {
-                Some(t) if t <= end => {
-                    self.now = self.now.max(t);
-                    self.client.handle_timeout(self.now);
-                    self.server.handle_timeout(self.now);
-                    self.collect();
-                }
-                _ => return,
-            }
-        }
-    }
-
-    /// A clean handshake; panics if it does not complete.
-    pub fn handshake(&mut self) {
-        self.run(Duration::from_secs(10), &mut |_, _| true);
-        assert!(self.client.is_connected(), "client: {:?}", self.client_events);
-        assert!(self.server_connected(), "server: {:?}", self.server_events);
-    }
-
-    pub fn server_connected(&self) -> bool {
-        self.server_events
-            .iter()
-            .any(|e| matches!(e, Event::Connected { .. }))
-    }
-}
+#[allow(unused_imports)]
+pub use dtls_conformance::pair::{CLIENT_ADDR, Pair};
 
 /// The whole (unfragmented) handshake messages carried in cleartext (epoch 0) by one
 /// datagram: (message_seq, type, body). Fragments are skipped.

@@ -1,13 +1,16 @@
-//! Shared test helpers: a deterministic RNG, configurations and a two-party driver.
+//! Helpers of the engine's tests: a deterministic RNG, the fixture configurations at an MTU,
+//! wire-level record builders and readers; the two-party driver is the conformance crate's
+//! `Pair`, shared with the requirement tests.
 #![allow(dead_code)]
 
 use std::sync::Arc;
 
-use dtls::config::{CertifiedKey, ClientConfig, PinnedCertificates, Psk, PskTable, ServerConfig};
+use dtls::config::{ClientConfig, ServerConfig};
+use dtls::crypto::DeterministicRandom;
 use dtls::crypto::rustcrypto::RustCrypto;
-use dtls::crypto::{CryptoProvider, DeterministicRandom, SignatureScheme};
 use dtls::wire::CipherSuite;
-use dtls::{Client, Duration, Event, Instant, Server};
+use dtls::{Client, Server};
+use dtls_conformance::fixtures;
 
 /// The engine's seeded generator: reproducible runs from a small seed.
 pub type TestRng = DeterministicRandom;
@@ -18,8 +21,8 @@ pub fn TestRng(seed: u64) -> DeterministicRandom {
     DeterministicRandom::from_u64(seed)
 }
 
-pub const CERT_DER: &[u8] = include_bytes!("../data/server.crt.der");
-pub const KEY_DER: &[u8] = include_bytes!("../data/server.key.der");
+#[allow(unused_imports)]
+pub use fixtures::{CERT_DER, KEY_DER};
 pub const PSK_IDENTITY: &[u8] = b"device-17";
 pub const PSK_KEY: &[u8] = &[0x1a; 16];
 
@@ -27,136 +30,25 @@ pub fn provider() -> Arc<RustCrypto> {
     Arc::new(RustCrypto)
 }
 
+/// The fixture client (`dtls_conformance::fixtures`) offering `suite`, at `mtu`.
 pub fn client_config(suite: CipherSuite, mtu: usize) -> ClientConfig {
-    let mut c = ClientConfig::new(provider());
-    c.common.cipher_suites = vec![suite];
+    let mut c = fixtures::client_config(suite);
     c.common.mtu = mtu;
-    c.psk = Some(Psk::new(PSK_IDENTITY, PSK_KEY).unwrap());
-    c.verifier = Some(Arc::new(PinnedCertificates {
-        leaves: vec![CERT_DER.to_vec()],
-    }));
     c
 }
 
+/// The fixture server (every suite, PSK and certificate), at `mtu`.
 pub fn server_config(cookies: bool, mtu: usize) -> ServerConfig {
-    let p = provider();
-    let mut s = ServerConfig::new(p.clone());
+    let mut s = fixtures::server_config(cookies);
     s.common.mtu = mtu;
-    s.cookies = cookies;
-    s.psk_store = Some(Arc::new(
-        PskTable::new().with(Psk::new(PSK_IDENTITY, PSK_KEY).unwrap()),
-    ));
-    let key = p.signing_key(SignatureScheme::EcdsaP256Sha256, KEY_DER).unwrap();
-    s.certificate = Some(Arc::new(CertifiedKey {
-        chain: vec![CERT_DER.to_vec()],
-        key,
-    }));
     s
 }
 
 /// The address type the tests use for the server side.
 pub type Addr = u32;
-pub const CLIENT_ADDR: Addr = 7;
-
-/// A client and a server joined by a link the test controls.
-pub struct Pair {
-    pub client: Client,
-    pub server: Server<Addr>,
-    pub now: Instant,
-    pub client_events: Vec<Event>,
-    pub server_events: Vec<Event>,
-    /// Every datagram sent, in order: (from_client, bytes).
-    pub wire: Vec<(bool, Vec<u8>)>,
-}
-
-impl Pair {
-    pub fn new(client: ClientConfig, server: ServerConfig, seed: u64) -> Pair {
-        let now = Instant::ZERO;
-        let client = Client::new(Arc::new(client), Box::new(TestRng(seed)), now).unwrap();
-        let server = Server::new(Arc::new(server), Box::new(TestRng(seed ^ 0xdead_beef))).unwrap();
-        Pair {
-            client,
-            server,
-            now,
-            client_events: vec![],
-            server_events: vec![],
-            wire: vec![],
-        }
-    }
-
-    /// Moves every pending datagram across, both ways, until nothing is in flight. `drop`
-    /// decides per datagram (from_client, index in wire) whether the link loses it.
-    pub fn step(&mut self, drop: &mut dyn FnMut(bool, usize, &[u8]) -> bool) -> usize {
-        let mut moved = 0;
-        let mut buf = vec![0u8; 70000];
-        while let Some(n) = self.client.poll_transmit(&mut buf).unwrap() {
-            let d = buf[..n].to_vec();
-            let idx = self.wire.len();
-            self.wire.push((true, d.clone()));
-            moved += 1;
-            if !drop(true, idx, &d) {
-                self.server.handle_datagram(self.now, CLIENT_ADDR, &d);
-            }
-        }
-        while let Some((to, n)) = self.server.poll_transmit(&mut buf).unwrap() {
-            assert_eq!(to, CLIENT_ADDR);
-            let d = buf[..n].to_vec();
-            let idx = self.wire.len();
-            self.wire.push((false, d.clone()));
-            moved += 1;
-            if !drop(false, idx, &d) {
-                self.client.handle_datagram(self.now, &d);
-            }
-        }
-        while let Some(e) = self.client.poll_event() {
-            self.client_events.push(e);
-        }
-        while let Some((_, e)) = self.server.poll_event() {
-            self.server_events.push(e);
-        }
-        moved
-    }
-
-    /// Runs until quiet; when quiet, advances time to the next deadline. Stops after
-    /// `max_time` of virtual time.
-    pub fn drive(&mut self, drop: &mut dyn FnMut(bool, usize, &[u8]) -> bool, max_time: Duration) {
-        let end = self.now + max_time;
-        loop {
-            while self.step(drop) > 0 {}
-            if self.client.is_connected() && self.server_connected() && self.client.poll_timeout().is_none() {
-                return;
-            }
-            let next = [self.client.poll_timeout(), self.server.poll_timeout()]
-                .into_iter()
-                .flatten()
-                .min();
-            match next {
-                Some(t) if t <= end => {
-                    self.now = self.now.max(t);
-                    self.client.handle_timeout(self.now);
-                    self.server.handle_timeout(self.now);
-                }
-                _ => return,
-            }
-        }
-    }
-
-    pub fn server_connected(&self) -> bool {
-        self.server_events
-            .iter()
-            .any(|e| matches!(e, Event::Connected { .. }))
-    }
-
-    pub fn handshake(&mut self) {
-        self.drive(&mut |_, _, _| false, Duration::from_secs(10));
-        assert!(
-            self.client.is_connected(),
-            "client events: {:?}",
-            self.client_events
-        );
-        assert!(self.server_connected(), "server events: {:?}", self.server_events);
-    }
-}
+/// The pair of endpoints every suite drives (one implementation, in the conformance crate).
+#[allow(unused_imports)]
+pub use dtls_conformance::pair::{CLIENT_ADDR, Pair};
 
 /// One epoch-0 handshake record carrying one fragment with the given header fields (the body
 /// is `body`, whose length becomes the fragment_length).
