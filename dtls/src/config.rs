@@ -202,6 +202,14 @@ impl CommonConfig {
         if self.cipher_suites.is_empty() {
             return Err(Error::Config("no cipher suites configured"));
         }
+        #[cfg(not(feature = "psk"))]
+        if self
+            .cipher_suites
+            .iter()
+            .any(|s| s.key_exchange() == Some(crate::wire::KeyExchangeKind::Psk))
+        {
+            return Err(Error::Config("PSK suites need the engine's `psk` feature"));
+        }
         // catalogue: RFC6347-4.1.2.2-1, RFC5246-A.5-1
         if self.cipher_suites.iter().any(|s| suite::lookup(*s).is_none()) {
             return Err(Error::Config(
@@ -278,6 +286,12 @@ impl ClientConfig {
 
     pub(crate) fn validate(&self) -> Result<(), Error> {
         self.common.validate()?;
+        #[cfg(not(feature = "psk"))]
+        if self.psk.is_some() {
+            return Err(Error::Config(
+                "a PSK is configured but the engine is built without its `psk` feature",
+            ));
+        }
         if self.offered_suites().is_empty() {
             return Err(Error::Config(
                 "no suite can be offered: PSK suites need a PSK, certificate suites need a verifier",
@@ -371,6 +385,12 @@ impl ServerConfig {
 
     pub(crate) fn validate(&self) -> Result<(), Error> {
         self.common.validate()?;
+        #[cfg(not(feature = "psk"))]
+        if self.psk_store.is_some() {
+            return Err(Error::Config(
+                "a PSK store is configured but the engine is built without its `psk` feature",
+            ));
+        }
         if self.cookies && self.cookie_rotation == Duration::ZERO {
             return Err(Error::Config("cookie_rotation must be positive"));
         }

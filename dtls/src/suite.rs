@@ -150,24 +150,28 @@ pub const SUPPORTED: &[SuiteParams] = &[
         ),
         SuiteAuth::Rsa,
     )),
+    #[cfg(feature = "psk")]
     aead(
         CipherSuite::TLS_PSK_WITH_AES_128_CCM_8,
         KeyExchangeKind::Psk,
         BulkCipher::AesCcm8,
         16,
     ),
+    #[cfg(feature = "psk")]
     aead(
         CipherSuite::TLS_PSK_WITH_AES_128_GCM_SHA256,
         KeyExchangeKind::Psk,
         BulkCipher::AesGcm,
         16,
     ),
+    #[cfg(feature = "psk")]
     aead(
         CipherSuite::TLS_PSK_WITH_AES_128_CCM,
         KeyExchangeKind::Psk,
         BulkCipher::AesCcm,
         16,
     ),
+    #[cfg(feature = "psk")]
     aead(
         CipherSuite::TLS_PSK_WITH_AES_256_CCM_8,
         KeyExchangeKind::Psk,
@@ -193,6 +197,7 @@ pub const SUPPORTED: &[SuiteParams] = &[
         ),
         SuiteAuth::Rsa,
     ),
+    #[cfg(feature = "psk")]
     cbc(
         CipherSuite::TLS_PSK_WITH_AES_128_CBC_SHA256,
         KeyExchangeKind::Psk,

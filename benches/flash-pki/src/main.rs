@@ -41,12 +41,18 @@ fn verifier(provider: Arc<RustCrypto>) -> Arc<dyn dtls::config::CertificateVerif
     use dtls::pki::{FixedTime, TrustStore, ValidityCheck, WebPkiVerifier};
     let mut roots = TrustStore::new();
     let _ = roots.add(&bytes());
-    Arc::new(WebPkiVerifier::new(provider, roots, ValidityCheck::at(FixedTime(black_box(0)))))
+    Arc::new(WebPkiVerifier::new(
+        provider,
+        roots,
+        ValidityCheck::at(FixedTime(black_box(0))),
+    ))
 }
 
 #[cfg(not(feature = "x509"))]
 fn verifier(_: Arc<RustCrypto>) -> Arc<dyn dtls::config::CertificateVerifier> {
-    Arc::new(dtls::config::PinnedCertificates { leaves: vec![bytes()] })
+    Arc::new(dtls::config::PinnedCertificates {
+        leaves: vec![bytes()],
+    })
 }
 
 #[entry]
@@ -76,7 +82,10 @@ fn main() -> ! {
 
     let mut server_config = ServerConfig::new(provider.clone());
     if let Ok(key) = provider.signing_key(SignatureScheme::EcdsaP256Sha256, &bytes()) {
-        server_config.certificate = Some(Arc::new(CertifiedKey { chain: vec![bytes()], key }));
+        server_config.certificate = Some(Arc::new(CertifiedKey {
+            chain: vec![bytes()],
+            key,
+        }));
     }
     if let Ok(mut server) = Server::<u32>::new(
         Arc::new(server_config),

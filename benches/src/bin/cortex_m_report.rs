@@ -396,7 +396,7 @@ fn render(m: &BTreeMap<Key, u64>, history: &str) -> String {
     }
     r.line("");
 
-    r.line("## Flash of the PSK-CCM_8 client image (`psk_client`, opt-level \"z\", dtls features `rustcrypto` + `ccm`)");
+    r.line("## Flash of the PSK-CCM_8 client image (`psk_client`, opt-level \"z\", dtls features `psk` + `rustcrypto` + `ccm`)");
     r.line("");
     r.line("The example firmware of `run.sh --example` (UART, SLIP, semihosting included), built for size:");
     r.line("SHA-256's compact backend (`--cfg sha2_backend_soft=\"compact\"`: 6.7 KB less flash, +38% PSK");

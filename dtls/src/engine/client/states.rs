@@ -34,6 +34,7 @@ use zeroize::Zeroizing;
 
 use crate::codec::Codec;
 use crate::config::ClientConfig;
+#[cfg(feature = "psk")]
 use crate::crypto::prf::psk_premaster_secret;
 use crate::crypto::rsa_premaster::encrypt_premaster;
 use crate::crypto::{self, PublicKey, RecordCipher, SecureRandom};
@@ -48,10 +49,11 @@ use crate::wire::{
     AlertDescription as AD, Certificate, CertificateRequest, CipherSuite, ClientHello, ClientKeyExchange,
     CompressionMethod, ECPointFormat, EcPointFormats, EcdhClientKeyExchange, EcdheServerKeyExchange,
     ExtendedMasterSecret, ExtensionType, Extensions, HandshakeType as HT, HelloVerifyRequest,
-    KeyExchangeKind, NamedGroup, ProtocolVersion, PskClientKeyExchange, PskServerKeyExchange,
-    RenegotiationInfo, RsaClientKeyExchange, ServerHello, ServerNameList, SignatureAlgorithms,
-    SupportedGroups,
+    KeyExchangeKind, NamedGroup, ProtocolVersion, RenegotiationInfo, RsaClientKeyExchange, ServerHello,
+    ServerNameList, SignatureAlgorithms, SupportedGroups,
 };
+#[cfg(feature = "psk")]
+use crate::wire::{PskClientKeyExchange, PskServerKeyExchange};
 
 /// What the ServerHello settled.
 #[derive(Debug)]
@@ -169,6 +171,7 @@ use auth::{ServerChain, ServerKeyVerified};
 #[derive(Debug)]
 enum ServerAuth {
     /// PSK: knowledge of the key is proven by the Finished.
+    #[cfg(feature = "psk")]
     Psk,
     /// A trusted chain whose key signed the ServerKeyExchange.
     Signed {
@@ -183,6 +186,7 @@ enum ServerAuth {
 /// The server's key exchange parameters, as ServerHelloDone finds them.
 #[derive(Debug)]
 enum ServerKey {
+    #[cfg(feature = "psk")]
     Psk,
     Ecdhe {
         public: Vec<u8>,
@@ -193,6 +197,16 @@ enum ServerKey {
         chain: ServerChain,
         key: PublicKey,
     },
+}
+
+impl ServerKey {
+    fn is_psk(&self) -> bool {
+        #[cfg(feature = "psk")]
+        if matches!(self, ServerKey::Psk) {
+            return true;
+        }
+        false
+    }
 }
 
 #[derive(Debug)]
@@ -279,6 +293,7 @@ impl State {
             State::ExpectServerHello(_) => &[HT::HELLO_VERIFY_REQUEST, HT::SERVER_HELLO],
             State::ExpectCertificate(_) => &[HT::CERTIFICATE],
             // RFC 4279 2: a PSK server without a hint omits ServerKeyExchange.
+            #[cfg(feature = "psk")]
             State::ExpectServerKeyExchange(s) if s.hs.params.key_exchange == KeyExchangeKind::Psk => {
                 &[HT::SERVER_KEY_EXCHANGE, HT::SERVER_HELLO_DONE]
             }
@@ -352,6 +367,7 @@ impl ClientHandshake {
             (State::ExpectServerKeyExchange(s), HT::SERVER_KEY_EXCHANGE) => {
                 s.on_server_key_exchange(core, &m)?
             }
+            #[cfg(feature = "psk")]
             (State::ExpectServerKeyExchange(s), HT::SERVER_HELLO_DONE)
                 if s.hs.params.key_exchange == KeyExchangeKind::Psk =>
             {
@@ -516,6 +532,7 @@ impl ExpectServerKeyExchange {
     fn on_server_key_exchange(self, core: &mut Core, m: &Message) -> Result<State, Error> {
         core.add_to_transcript(m.msg_type, m.message_seq, &m.body);
         let server = match (self.hs.params.key_exchange, self.chain) {
+            #[cfg(feature = "psk")]
             (KeyExchangeKind::Psk, _) => {
                 // The hint is advisory; we always send our configured identity (RFC 4279 5.2).
                 // catalogue: RFC4279-5.2-2
@@ -551,7 +568,7 @@ impl ExpectServerHelloDone {
     /// Certificate and ServerKeyExchange (RFC 4279 2: never on PSK suites).
     // catalogue: RFC5246-7.4.4-1
     fn may_request_certificate(&self) -> bool {
-        self.request.is_none() && !matches!(self.server, ServerKey::Psk)
+        self.request.is_none() && !self.server.is_psk()
     }
 
     fn on_certificate_request(mut self, core: &mut Core, m: &Message) -> Result<State, Error> {
@@ -578,6 +595,7 @@ impl ExpectServerHelloDone {
         let provider = core.provider().clone();
         let (cke, premaster, server): (ClientKeyExchange, Zeroizing<Vec<u8>>, ServerAuth) = match self.server
         {
+            #[cfg(feature = "psk")]
             ServerKey::Psk => {
                 let psk = config
                     .psk
@@ -667,6 +685,8 @@ impl ExpectServerHelloDone {
 }
 
 impl ExpectFinished {
+    // The configuration is read only for PSK (the identity, the store).
+    #[cfg_attr(not(feature = "psk"), allow(unused_variables))]
     fn on_finished(
         self,
         config: &ClientConfig,
@@ -684,6 +704,7 @@ impl ExpectFinished {
                     chain: chain.into_chain(),
                 }
             }
+            #[cfg(feature = "psk")]
             ServerAuth::Psk => PeerIdentity::Psk {
                 identity: config
                     .psk

@@ -31,6 +31,7 @@ use zeroize::Zeroizing;
 use super::front_door::{AddressValidated, HelloDatagram};
 use crate::codec::Codec;
 use crate::config::{ClientAuth as ClientAuthSetting, ServerConfig};
+#[cfg(feature = "psk")]
 use crate::crypto::prf::psk_premaster_secret;
 use crate::crypto::rsa_premaster::decrypt_premaster;
 use crate::crypto::{self, RecordCipher, SecureRandom};
@@ -41,12 +42,13 @@ use crate::error::{CertificateError, CertificateErrorKind, Error};
 use crate::pki::{self, ClientOffer, Identities, Identity, ServerChoice};
 use crate::suite::{self, SuiteParams};
 use crate::time::Instant;
+#[cfg(feature = "psk")]
+use crate::wire::PskServerKeyExchange;
 use crate::wire::{
     AlertDescription as AD, Certificate, CertificateRequest, CipherSuite, ClientHello, ClientKeyExchange,
     CompressionMethod, ECPointFormat, EcPointFormats, EcdheServerKeyExchange, ExtendedMasterSecret,
     ExtensionType, Extensions, HandshakeType as HT, KeyExchangeKind, NamedGroup, ProtocolVersion,
-    PskServerKeyExchange, RenegotiationInfo, ServerEcdhParams, ServerHello, ServerNameList,
-    SignatureAlgorithms, SupportedGroups,
+    RenegotiationInfo, ServerEcdhParams, ServerHello, ServerNameList, SignatureAlgorithms, SupportedGroups,
 };
 
 /// What the ClientHello settled.
@@ -65,6 +67,7 @@ struct Negotiated {
 /// Our side of the key exchange, between our flight and the ClientKeyExchange.
 #[derive(Debug)]
 enum OurKey {
+    #[cfg(feature = "psk")]
     Psk,
     Ecdhe(Box<dyn crypto::KeyExchange>),
     /// RSA key transport: the identity whose key decrypts the premaster.
@@ -356,6 +359,7 @@ impl ServerHandshake {
             }
             let Some(p) = suite::lookup(*s) else { continue };
             match p.key_exchange {
+                #[cfg(feature = "psk")]
                 KeyExchangeKind::Psk => {
                     return Ok(Chosen {
                         params: p,
@@ -514,6 +518,7 @@ impl ServerHandshake {
                 Self::queue_certificate(core, &server.identity)?;
                 OurKey::Rsa(server.identity)
             }
+            #[cfg(feature = "psk")]
             (KeyExchangeKind::Psk, _) => {
                 // RFC 4279 2: ServerKeyExchange is sent only when there is a hint.
                 // catalogue: RFC4279-5.2-1
@@ -531,7 +536,9 @@ impl ServerHandshake {
         // RFC 5246 7.4.4: only a server that authenticates with a certificate may ask for
         // one (RFC 4279 2: never on PSK suites).
         let request = match (self.config.client_auth, &key) {
-            (ClientAuthSetting::None, _) | (_, OurKey::Psk) => None,
+            (ClientAuthSetting::None, _) => None,
+            #[cfg(feature = "psk")]
+            (_, OurKey::Psk) => None,
             _ => {
                 let mut request = pki::certificate_request_naming(Vec::new());
                 request
@@ -663,6 +670,8 @@ impl ExpectClientCertificate {
 }
 
 impl ExpectClientKeyExchange {
+    // The configuration is read only for PSK (the identity, the store).
+    #[cfg_attr(not(feature = "psk"), allow(unused_variables))]
     fn on_client_key_exchange(
         self,
         config: &ServerConfig,
@@ -675,6 +684,7 @@ impl ExpectClientKeyExchange {
         core.flight_acknowledged(now);
         let cke = ClientKeyExchange::parse_with(hs.params.key_exchange, &m.body)?;
         let (premaster, psk_identity): (Zeroizing<Vec<u8>>, Option<Vec<u8>>) = match (cke, self.key) {
+            #[cfg(feature = "psk")]
             (ClientKeyExchange::Psk(psk), OurKey::Psk) => {
                 let store = config.psk_store.as_ref().ok_or(Error::Config("no PSK store"))?;
                 let premaster = match store.key_for(&psk.identity) {
