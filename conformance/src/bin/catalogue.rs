@@ -70,7 +70,7 @@ fn main() -> ExitCode {
     }
     let c = catalogue.counts();
     eprintln!(
-        "{} entries; MUST: {} tested, {} deviation, {} not applicable; SHOULD: {} tested, {} deviation, {} not applicable, {} open; MAY: {} tested, {} open",
+        "{} entries; MUST: {} tested, {} deviation, {} not applicable; SHOULD: {} tested, {} deviation, {} not applicable, {} open; MAY: {} tested, {} deviation, {} not applicable, {} open",
         c.total(),
         c.get(Level::Must, Status::Tested),
         c.get(Level::Must, Status::Deviation),
@@ -80,6 +80,8 @@ fn main() -> ExitCode {
         c.get(Level::Should, Status::NotApplicable),
         c.get(Level::Should, Status::Open),
         c.get(Level::May, Status::Tested),
+        c.get(Level::May, Status::Deviation),
+        c.get(Level::May, Status::NotApplicable),
         c.get(Level::May, Status::Open),
     );
     ExitCode::SUCCESS
