@@ -8,7 +8,7 @@ use alloc::sync::Arc;
 
 use self::states::ClientHandshake;
 use super::LifecycleStats;
-use super::connection::{self as conn, Core, Phase, RxBuffer, SharedLimits};
+use super::connection::{self as conn, Core, Phase, RxBuffer};
 use crate::config::ClientConfig;
 use crate::crypto::SecureRandom;
 use crate::error::{CallError, Error};
@@ -43,7 +43,7 @@ impl Client {
         let common = &config.common;
         let mut core = Core::new(
             common.provider.clone(),
-            SharedLimits::Owned(common.limits),
+            common.limits,
             common.mtu,
             common.min_mtu,
             common.compact,

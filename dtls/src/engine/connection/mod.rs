@@ -68,27 +68,6 @@ impl RxBuffer {
     }
 }
 
-/// A connection's limits: a client owns its copy (no allocation for a lone connection); a
-/// server's sessions share one, so each does not carry its own.
-#[derive(Debug)]
-pub(crate) enum SharedLimits {
-    /// The connection's own copy.
-    Owned(Limits),
-    /// The endpoint's copy, shared by its connections.
-    Shared(Arc<Limits>),
-}
-
-impl core::ops::Deref for SharedLimits {
-    type Target = Limits;
-
-    fn deref(&self) -> &Limits {
-        match self {
-            SharedLimits::Owned(l) => l,
-            SharedLimits::Shared(l) => l,
-        }
-    }
-}
-
 /// The queues of outgoing datagrams and events a server lends its sessions (see
 /// [`Core::borrow_queues`]).
 #[derive(Debug, Default)]
@@ -177,7 +156,7 @@ pub struct LifecycleStats {
 #[derive(Debug)]
 pub(crate) struct Core {
     provider: Arc<dyn CryptoProvider + Send + Sync>,
-    limits: SharedLimits,
+    limits: Limits,
     records: RecordLayer,
     reassembler: Reassembler,
     timers: TimerTable,
@@ -202,7 +181,7 @@ pub(crate) struct Core {
 impl Core {
     pub(crate) fn new(
         provider: Arc<dyn CryptoProvider + Send + Sync>,
-        limits: SharedLimits,
+        limits: Limits,
         mtu: usize,
         min_mtu: usize,
         compact: bool,

@@ -16,13 +16,12 @@ use core::hash::Hash;
 use self::front_door::{Admission, HelloDatagram};
 use self::states::ServerHandshake;
 use self::table::{Scheduled, SessionId, SessionTable};
-use super::connection::{self as conn, Core, Phase, Queues, RxBuffer, SharedLimits};
+use super::connection::{self as conn, Core, Phase, Queues, RxBuffer};
 use super::{CloseReason, Event, LifecycleStats};
 use crate::config::ServerConfig;
 use crate::crypto::SecureRandom;
 use crate::error::{CallError, Error};
 use crate::handshake::cookie::CookieGate;
-use crate::handshake::limits::Limits;
 use crate::pki::Identities;
 use crate::record::RecordStats;
 use crate::time::Instant;
@@ -90,8 +89,6 @@ pub struct Server<A> {
     rx: RxBuffer,
     /// The outgoing-datagram and event queues lent to the session being called.
     queues: Queues,
-    /// The validated limits, shared by every session.
-    limits: Arc<Limits>,
 }
 
 impl<A: fmt::Debug> fmt::Debug for Server<A> {
@@ -122,7 +119,6 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
     pub fn new(config: Arc<ServerConfig>, mut rng: Box<dyn SecureRandom + Send>) -> Result<Self, Error> {
         config.validate()?;
         let identities = Arc::new(config.server_identities()?);
-        let limits = Arc::new(config.common.limits);
         let cookies = CookieGate::new(rng.as_mut());
         Ok(Server {
             config,
@@ -137,7 +133,6 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
             retired: RecordStats::default(),
             rx: RxBuffer::default(),
             queues: Queues::default(),
-            limits,
         })
     }
 
@@ -289,7 +284,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
         let common = &self.config.common;
         let mut core = Core::new(
             common.provider.clone(),
-            SharedLimits::Shared(self.limits.clone()),
+            common.limits,
             common.mtu,
             common.min_mtu,
             common.compact,
