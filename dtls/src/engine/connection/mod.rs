@@ -506,9 +506,8 @@ impl Core {
     }
 
     /// Marks the connection closed, reports why, and frees what it no longer needs. With
-    /// `linger`, a re-sent close_notify is still answered until the close linger ends.
-    /// Ends the connection with `reason`; `linger_from` starts the close linger (answering a
-    /// re-sent close_notify) at that time.
+    /// `linger_from`, a re-sent close_notify is still answered until the close linger that
+    /// starts then ends.
     pub(crate) fn finish(&mut self, reason: CloseReason, linger_from: Option<Instant>) {
         self.phase = Phase::Closed;
         self.timers.clear_all();

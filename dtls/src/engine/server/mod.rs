@@ -243,11 +243,22 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
     }
 
     fn feed(&mut self, id: SessionId, now: Instant, datagram: &[u8]) {
-        if let Some((_, session)) = self.table.get_mut(id) {
-            session.core.borrow_queues(&mut self.queues);
-            session.feed(now, datagram, self.rng.as_mut(), &mut self.rx);
-        }
+        self.call(id, |session, rng, rx| session.feed(now, datagram, rng, rx));
+    }
+
+    /// Runs `f` on a session in the table with the queues the server lends it (see
+    /// [`Core::borrow_queues`]; `collect` takes them back), then files its new deadline.
+    /// `None` if there is no such session.
+    fn call<R>(
+        &mut self,
+        id: SessionId,
+        f: impl FnOnce(&mut Session, &mut dyn SecureRandom, &mut RxBuffer) -> R,
+    ) -> Option<R> {
+        let (_, session) = self.table.get_mut(id)?;
+        session.core.borrow_queues(&mut self.queues);
+        let r = f(session, self.rng.as_mut(), &mut self.rx);
         self.table.reschedule(id);
+        Some(r)
     }
 
     fn front_door(
@@ -419,13 +430,12 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.tick(now);
         for id in self.table.due(now) {
-            let Some((peer, session)) = self.table.get_mut(id) else {
+            let Some(peer) = self.table.get_mut(id).map(|(peer, _)| peer.clone()) else {
                 continue;
             };
-            let peer = peer.clone();
-            session.core.borrow_queues(&mut self.queues);
-            conn::on_timeout(&mut session.core, now, self.rng.as_mut());
-            self.table.reschedule(id);
+            self.call(id, |session, rng, _| {
+                conn::on_timeout(&mut session.core, now, rng)
+            });
             self.collect(&peer);
         }
     }
@@ -472,10 +482,9 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
     /// this call only (no connection with `to` is [`CallError::Closed`]).
     pub fn send(&mut self, to: &A, data: &[u8]) -> Result<(), CallError> {
         let id = self.current(to).ok_or(CallError::Closed)?;
-        let (_, session) = self.table.get_mut(id).ok_or(CallError::Closed)?;
-        session.core.borrow_queues(&mut self.queues);
-        let sent = conn::send(&mut session.core, data, self.rng.as_mut());
-        self.table.reschedule(id);
+        let sent = self
+            .call(id, |session, rng, _| conn::send(&mut session.core, data, rng))
+            .ok_or(CallError::Closed)?;
         // Also after a failure: a send that ended the connection queued its alert and event.
         self.collect(to);
         sent
@@ -484,11 +493,7 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
     /// Starts a graceful close of the connection with `peer`.
     pub fn close(&mut self, now: Instant, peer: &A) {
         if let Some(id) = self.current(peer) {
-            if let Some((_, session)) = self.table.get_mut(id) {
-                session.core.borrow_queues(&mut self.queues);
-                conn::close(&mut session.core, now, self.rng.as_mut());
-            }
-            self.table.reschedule(id);
+            self.call(id, |session, rng, _| conn::close(&mut session.core, now, rng));
         }
         self.collect(peer);
     }
