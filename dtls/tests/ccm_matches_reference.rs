@@ -40,7 +40,8 @@ fn reference(key: &[u8], tag_len: usize, nonce: &[u8; 12], aad: &[u8], data: &mu
 fn paired_ccm_equals_reference_and_rejects_any_flipped_bit() {
     let nonce = [0x42u8; 12];
     let long_aad: Vec<u8> = (0..0xFF10u32).map(|i| i as u8).collect();
-    let aads: [&[u8]; 5] = [&[], &[1], &[7; 13], &[9; 14], &long_aad];
+    // 14 bytes fill the first block beside the 2-byte length; 15 and 30 spill into a second.
+    let aads: [&[u8]; 7] = [&[], &[1], &[7; 13], &[9; 14], &[3; 15], &[5; 30], &long_aad];
     let mut checked = 0;
     for key in [&[0x11u8; 16][..], &[0x22u8; 32][..]] {
         for tag_len in [8, 16] {
@@ -76,7 +77,7 @@ fn paired_ccm_equals_reference_and_rejects_any_flipped_bit() {
             }
         }
     }
-    assert_eq!(checked, 2 * 2 * 5 * 10);
+    assert_eq!(checked, 2 * 2 * 7 * 10);
 }
 
 #[test]
@@ -87,4 +88,26 @@ fn odd_or_out_of_range_tag_lengths_are_refused() {
             "tag length {t}"
         );
     }
+}
+
+/// A block cipher whose `pass` never runs the work it is handed, as a faulty hardware binding
+/// might: CCM must fail, not report a record sealed under an all-zero tag.
+struct SkipsPass;
+
+impl dtls::crypto::aead::BlockEncrypt for SkipsPass {
+    fn encrypt_block(&self, _block: &mut dtls::crypto::aead::Block) {}
+
+    fn pass(&self, _f: &mut dyn FnMut(&dyn dtls::crypto::aead::BlockPass)) {}
+}
+
+#[test]
+fn a_pass_that_never_runs_is_an_error() {
+    let ccm = Ccm::new(SkipsPass, 8).unwrap();
+    let mut data = [1u8; 16];
+    let mut tag = [0u8; 8];
+    assert!(
+        ccm.seal_in_place(&[0; 12], &[0; 13], &mut data, &mut tag)
+            .is_err()
+    );
+    assert!(ccm.open_in_place(&[0; 12], &[0; 13], &mut data, &tag).is_err());
 }

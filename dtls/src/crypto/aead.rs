@@ -21,6 +21,20 @@ pub const AES_BLOCK_LEN: usize = 16;
 /// One AES block.
 pub type Block = [u8; AES_BLOCK_LEN];
 
+/// Two AES blocks side by side, on a 16-byte boundary: a backend that batches two blocks takes
+/// them as its batch where they are, and its whole-batch copies stay word copies (into memory
+/// of unknown alignment a Cortex-M compiler calls a byte-by-byte memcpy instead).
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+#[repr(C, align(16))]
+pub struct BlockPair(pub [Block; 2]);
+
+impl fmt::Debug for BlockPair {
+    // Blocks in flight are keystream and MAC state: not for logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BlockPair(..)")
+    }
+}
+
 /// The block operations available during one [`BlockEncrypt::pass`].
 pub trait BlockPass {
     /// Encrypts one block in place.
@@ -29,7 +43,7 @@ pub trait BlockPass {
     /// Encrypts two independent blocks in place. Bitsliced software AES processes two blocks in
     /// one pass for much less than twice one block, and a hardware unit may pipeline them, so
     /// CCM pairs each CBC-MAC block with a counter block here.
-    fn encrypt_two(&self, a: &mut Block, b: &mut Block);
+    fn encrypt_pair(&self, pair: &mut BlockPair);
 }
 
 /// A 16-byte block cipher with its key expanded, encryption direction only (CCM, GCM and CTR
@@ -39,7 +53,8 @@ pub trait BlockEncrypt: Send + Sync {
     fn encrypt_block(&self, block: &mut Block);
 
     /// Encrypts two independent blocks in place. The default does them one after the other.
-    fn encrypt_two(&self, a: &mut Block, b: &mut Block) {
+    fn encrypt_pair(&self, pair: &mut BlockPair) {
+        let [a, b] = &mut pair.0;
         self.encrypt_block(a);
         self.encrypt_block(b);
     }
@@ -60,8 +75,8 @@ impl<B: BlockEncrypt + ?Sized> BlockPass for Direct<'_, B> {
         self.0.encrypt_block(block);
     }
 
-    fn encrypt_two(&self, a: &mut Block, b: &mut Block) {
-        self.0.encrypt_two(a, b);
+    fn encrypt_pair(&self, pair: &mut BlockPair) {
+        self.0.encrypt_pair(pair);
     }
 }
 
@@ -70,8 +85,8 @@ impl<B: BlockEncrypt + ?Sized> BlockEncrypt for alloc::boxed::Box<B> {
         (**self).encrypt_block(block);
     }
 
-    fn encrypt_two(&self, a: &mut Block, b: &mut Block) {
-        (**self).encrypt_two(a, b);
+    fn encrypt_pair(&self, pair: &mut BlockPair) {
+        (**self).encrypt_pair(pair);
     }
 
     fn pass(&self, f: &mut dyn FnMut(&dyn BlockPass)) {

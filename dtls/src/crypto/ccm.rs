@@ -3,7 +3,7 @@
 //!
 //! CCM is a CBC-MAC over the plaintext and a CTR encryption of it. The MAC chain is
 //! sequential, but every counter block is independent, so each MAC step is issued together
-//! with one counter block in a single [`BlockEncrypt::encrypt_two`] call: a bitsliced AES
+//! with one counter block in a single [`BlockPass::encrypt_pair`] call: a bitsliced AES
 //! computes both for about the cost of one, which nearly halves the work of a record on a
 //! Cortex-M (notes/cortex-m-crypto-costs.md). The counter runs one block ahead of the MAC, so
 //! opening has the keystream of a block before the MAC needs that block's plaintext.
@@ -14,7 +14,7 @@
 use subtle::ConstantTimeEq;
 
 use super::CryptoError;
-use super::aead::{AEAD_NONCE_LEN, AES_BLOCK_LEN, AeadCipher, Block, BlockEncrypt, BlockPass};
+use super::aead::{AEAD_NONCE_LEN, AES_BLOCK_LEN, AeadCipher, Block, BlockEncrypt, BlockPair, BlockPass};
 
 /// Bytes of the length field, `L` (15 - nonce length).
 const L: usize = 15 - AEAD_NONCE_LEN;
@@ -45,7 +45,7 @@ impl<B: BlockEncrypt> Ccm<B> {
     /// CCM over `cipher` with a `tag_len`-byte tag (an even number from 4 to 16; the TLS
     /// suites use 8 and 16).
     pub fn new(cipher: B, tag_len: usize) -> Result<Self, CryptoError> {
-        if !(4..=16).contains(&tag_len) || tag_len % 2 != 0 {
+        if !(4..=16).contains(&tag_len) || !tag_len.is_multiple_of(2) {
             return Err(CryptoError::Unsupported);
         }
         Ok(Ccm { cipher, tag_len })
@@ -56,30 +56,26 @@ impl<B: BlockEncrypt> Ccm<B> {
         &self.cipher
     }
 
-    /// Counter block `A_i`: flags (L - 1), nonce, 3-byte big-endian counter.
-    fn counter(nonce: &[u8; AEAD_NONCE_LEN], i: u32) -> Block {
+    /// Counter block `A_0`: flags (L - 1), nonce, a zero 3-byte counter. `A_i` and `B_0`
+    /// differ from it only in the flags and the last three bytes.
+    fn counter_zero(nonce: &[u8; AEAD_NONCE_LEN]) -> Block {
         let mut a = [0u8; AES_BLOCK_LEN];
         let (flags, rest) = a.split_at_mut(1);
-        let (n, ctr) = rest.split_at_mut(AEAD_NONCE_LEN);
         flags.copy_from_slice(&[(L - 1) as u8]);
-        n.copy_from_slice(nonce);
-        let [_, c0, c1, c2] = i.to_be_bytes();
-        ctr.copy_from_slice(&[c0, c1, c2]);
+        if let Some(n) = rest.get_mut(..AEAD_NONCE_LEN) {
+            n.copy_from_slice(nonce);
+        }
         a
     }
 
-    /// `B_0`: flags (Adata, tag length, L - 1), nonce, 3-byte message length.
-    fn b0(&self, nonce: &[u8; AEAD_NONCE_LEN], has_aad: bool, len: usize) -> Block {
-        let mut b = Self::counter(nonce, 0);
-        let flags = (u8::from(has_aad) << 6) | ((((self.tag_len - 2) / 2) as u8) << 3) | (L - 1) as u8;
-        let [_, l0, l1, l2] = (len as u32).to_be_bytes();
-        if let Some((f, rest)) = b.split_first_mut()
-            && let Some(tail) = rest.get_mut(AES_BLOCK_LEN - 1 - L..)
-        {
-            *f = flags;
-            tail.copy_from_slice(&[l0, l1, l2]);
+    /// `base` with its last three bytes set to `value`, big-endian: the counter of `A_i`, the
+    /// message length of `B_0`.
+    fn with_tail(mut base: Block, value: u32) -> Block {
+        let [_, v0, v1, v2] = value.to_be_bytes();
+        if let Some(tail) = base.get_mut(AES_BLOCK_LEN - L..) {
+            tail.copy_from_slice(&[v0, v1, v2]);
         }
-        b
+        base
     }
 
     /// Runs CCM in either direction over `data` in place; returns the full-width tag
@@ -94,13 +90,15 @@ impl<B: BlockEncrypt> Ccm<B> {
         if data.len() > MAX_DATA_LEN || aad.len() > u32::MAX as usize {
             return Err(CryptoError::BadLength);
         }
-        let mut result = Err(CryptoError::BadLength);
+        // A `pass` that never runs its closure (a faulty hardware binding) must not look
+        // like a record sealed under a zero tag.
+        let mut tag = None;
         self.cipher
-            .pass(&mut |pass| result = self.run_pass(pass, dir, nonce, aad, data));
-        result
+            .pass(&mut |pass| tag = Some(self.run_pass(pass, dir, nonce, aad, data)));
+        tag.ok_or(CryptoError::Unsupported)
     }
 
-    /// [`run`](Self::run) inside one pass of the block cipher.
+    /// [`run`](Self::run) inside one pass of the block cipher, on lengths it has checked.
     fn run_pass(
         &self,
         pass: &dyn BlockPass,
@@ -108,115 +106,106 @@ impl<B: BlockEncrypt> Ccm<B> {
         nonce: &[u8; AEAD_NONCE_LEN],
         aad: &[u8],
         data: &mut [u8],
-    ) -> Result<Block, CryptoError> {
-        let data_blocks = data.len().div_ceil(AES_BLOCK_LEN);
+    ) -> Block {
+        let a0 = Self::counter_zero(nonce);
         // Counter items, one per MAC step from the last AAD step on: A_1 .. A_n, then A_0
         // (S_0 masks the tag).
-        let total_counters = data_blocks + 1;
+        let total_counters = data.len().div_ceil(AES_BLOCK_LEN) + 1;
         let mut next_counter = 0usize;
-        let counter_item = |k: usize| -> Block {
-            let i = if k + 1 == total_counters { 0 } else { k + 1 };
-            Self::counter(nonce, i as u32)
-        };
-
-        let mut x = self.b0(nonce, !aad.is_empty(), data.len());
-        let mut pending = [0u8; AES_BLOCK_LEN];
-
-        // The associated data, length-prefixed (RFC 3610 2.2) and zero-padded, block by block.
-        let mut prefix = [0u8; 6];
-        let prefix_len = if aad.is_empty() {
-            0
-        } else if aad.len() < 0xFF00 {
-            prefix
-                .get_mut(..2)
-                .ok_or(CryptoError::BadLength)?
-                .copy_from_slice(&(aad.len() as u16).to_be_bytes());
-            2
-        } else {
-            let [a0, a1, a2, a3] = (aad.len() as u32).to_be_bytes();
-            prefix = [0xFF, 0xFE, a0, a1, a2, a3];
-            6
-        };
-        let aad_blocks = (prefix_len + aad.len()).div_ceil(AES_BLOCK_LEN);
-
-        // Step 0: B_0, paired with the first counter item when there is no AAD.
-        if aad_blocks == 0 {
-            pending = counter_item(next_counter);
+        let mut counter_item = || -> Block {
             next_counter += 1;
-            pass.encrypt_two(&mut x, &mut pending);
-        } else {
-            pass.encrypt_block(&mut x);
-        }
-
-        let mut rest = aad;
-        let mut head = prefix.get(..prefix_len).unwrap_or(&[]);
-        for t in 1..=aad_blocks {
-            let mut block = [0u8; AES_BLOCK_LEN];
-            let mut fill = 0;
-            let take = head.len().min(AES_BLOCK_LEN);
-            let (h, h_rest) = head.split_at(take);
-            if let Some(dst) = block.get_mut(..take) {
-                dst.copy_from_slice(h);
-            }
-            fill += take;
-            head = h_rest;
-            let take = rest.len().min(AES_BLOCK_LEN - fill);
-            let (r, r_rest) = rest.split_at(take);
-            if let Some(dst) = block.get_mut(fill..fill + take) {
-                dst.copy_from_slice(r);
-            }
-            rest = r_rest;
-            xor(&mut x, &block);
-            if t == aad_blocks {
-                pending = counter_item(next_counter);
-                next_counter += 1;
-                pass.encrypt_two(&mut x, &mut pending);
+            let i = if next_counter == total_counters {
+                0
             } else {
-                pass.encrypt_block(&mut x);
+                next_counter
+            };
+            Self::with_tail(a0, i as u32)
+        };
+
+        // st.0[0] is the CBC-MAC chain, st.0[1] the counter block encrypted beside it: after each
+        // step, the keystream of the next data block (after the last, S_0).
+        let mut b0 = Self::with_tail(a0, data.len() as u32);
+        if let Some(flags) = b0.first_mut() {
+            *flags =
+                (u8::from(!aad.is_empty()) << 6) | ((((self.tag_len - 2) / 2) as u8) << 3) | (L - 1) as u8;
+        }
+        let mut st = BlockPair([b0, [0u8; AES_BLOCK_LEN]]);
+
+        if aad.is_empty() {
+            // Step 0: B_0, paired with the first counter item.
+            st.0[1] = counter_item();
+            pass.encrypt_pair(&mut st);
+        } else {
+            pass.encrypt_block(&mut st.0[0]);
+            // The associated data, length-prefixed (RFC 3610 2.2) and zero-padded: the prefix
+            // and as much of the data as fits make the first block; zero padding is a no-op
+            // in a xor, so each block is xored in as far as it goes.
+            let mut prefix = [0u8; 6];
+            let prefix_len = if aad.len() < 0xFF00 {
+                if let Some(p) = prefix.get_mut(..2) {
+                    p.copy_from_slice(&(aad.len() as u16).to_be_bytes());
+                }
+                2
+            } else {
+                let [a0, a1, a2, a3] = (aad.len() as u32).to_be_bytes();
+                prefix = [0xFF, 0xFE, a0, a1, a2, a3];
+                6
+            };
+            let (head, tail) = aad.split_at(aad.len().min(AES_BLOCK_LEN - prefix_len));
+            let (x_prefix, x_head) = st.0[0].split_at_mut(prefix_len);
+            xor_into(x_prefix, &prefix);
+            xor_into(x_head, head);
+            for chunk in tail.chunks(AES_BLOCK_LEN) {
+                pass.encrypt_block(&mut st.0[0]);
+                xor_into(&mut st.0[0], chunk);
             }
+            // The last AAD step, paired with the first counter item.
+            st.0[1] = counter_item();
+            pass.encrypt_pair(&mut st);
         }
 
         for chunk in data.chunks_mut(AES_BLOCK_LEN) {
-            // `pending` is this block's keystream S_i, computed in the previous step.
+            // st.0[1] is this block's keystream S_i, computed in the previous step.
+            let [x, s] = &mut st.0;
             if let Ok(block) = <&mut Block>::try_from(&mut *chunk) {
                 // Whole blocks as words: a byte loop here costs as much as a table AES round.
-                let k = u128::from_ne_bytes(pending);
+                let k = u128::from_ne_bytes(*s);
                 let input = u128::from_ne_bytes(*block);
                 let (plain, output) = match dir {
                     Direction::Seal => (input, input ^ k),
                     Direction::Open => (input ^ k, input ^ k),
                 };
-                x = (u128::from_ne_bytes(x) ^ plain).to_ne_bytes();
+                *x = (u128::from_ne_bytes(*x) ^ plain).to_ne_bytes();
                 *block = output.to_ne_bytes();
             } else {
-                let mut plain = [0u8; AES_BLOCK_LEN];
+                // The last, partial block: the MAC takes the plaintext, zero-padded.
                 if dir == Direction::Open {
-                    for (c, s) in chunk.iter_mut().zip(&pending) {
-                        *c ^= s;
-                    }
+                    xor_into(chunk, s);
                 }
-                if let Some(dst) = plain.get_mut(..chunk.len()) {
-                    dst.copy_from_slice(chunk);
-                }
-                xor(&mut x, &plain);
+                xor_into(x, chunk);
                 if dir == Direction::Seal {
-                    for (c, s) in chunk.iter_mut().zip(&pending) {
-                        *c ^= s;
-                    }
+                    xor_into(chunk, s);
                 }
             }
-            pending = counter_item(next_counter);
-            next_counter += 1;
-            pass.encrypt_two(&mut x, &mut pending);
+            st.0[1] = counter_item();
+            pass.encrypt_pair(&mut st);
         }
-        // After the last step `pending` is S_0.
-        xor(&mut x, &pending);
-        Ok(x)
+        // After the last step st.0[1] is S_0.
+        let [x, s0] = &mut st.0;
+        xor_into(x, s0);
+        *x
     }
 }
 
-fn xor(acc: &mut Block, other: &Block) {
-    *acc = (u128::from_ne_bytes(*acc) ^ u128::from_ne_bytes(*other)).to_ne_bytes();
+/// `acc[i] ^= bytes[i]` over the shorter of the two; a whole block at once as a word.
+fn xor_into(acc: &mut [u8], bytes: &[u8]) {
+    if let (Ok(a), Ok(b)) = (<&mut Block>::try_from(&mut *acc), <&Block>::try_from(bytes)) {
+        *a = (u128::from_ne_bytes(*a) ^ u128::from_ne_bytes(*b)).to_ne_bytes();
+    } else {
+        for (a, b) in acc.iter_mut().zip(bytes) {
+            *a ^= b;
+        }
+    }
 }
 
 impl<B: BlockEncrypt> AeadCipher for Ccm<B> {
@@ -235,7 +224,15 @@ impl<B: BlockEncrypt> AeadCipher for Ccm<B> {
             return Err(CryptoError::BadLength);
         }
         let t = self.run(Direction::Seal, nonce, aad, data)?;
-        tag.copy_from_slice(t.get(..self.tag_len).ok_or(CryptoError::BadLength)?);
+        // The two lengths the TLS suites use as fixed-size copies: a copy of run-time length is
+        // a call to a byte-wise memcpy on a Cortex-M.
+        if let (Ok(out), Some(t8)) = (<&mut [u8; 8]>::try_from(&mut *tag), t.first_chunk::<8>()) {
+            *out = *t8;
+        } else if let Ok(out) = <&mut [u8; 16]>::try_from(&mut *tag) {
+            *out = t;
+        } else {
+            tag.copy_from_slice(t.get(..self.tag_len).ok_or(CryptoError::BadLength)?);
+        }
         Ok(())
     }
 

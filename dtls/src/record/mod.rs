@@ -351,7 +351,14 @@ impl RecordLayer {
         let slot = out
             .get_mut(offset..end)
             .ok_or(Error::BufferTooSmall { needed: end })?;
-        slot.copy_from_slice(payload);
+        // Whole 16-byte pieces as fixed-size copies, then the rest: a copy of run-time length
+        // into this unaligned slot is a byte-wise memcpy call on a Cortex-M.
+        let mut dst = slot.chunks_exact_mut(16);
+        let mut src = payload.chunks_exact(16);
+        for (d, s) in (&mut dst).zip(&mut src) {
+            d.copy_from_slice(s);
+        }
+        dst.into_remainder().copy_from_slice(src.remainder());
         self.seal_in_place(epoch, content_type, out, payload.len(), rng)
     }
 
