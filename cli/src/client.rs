@@ -48,12 +48,12 @@ fn config(args: &ClientArgs) -> Result<ClientConfig, Failure> {
 /// Runs the client to completion.
 pub async fn run(args: ClientArgs) -> Result<(), Failure> {
     let config = config(&args)?;
-    if let Some(t) = args.timeout {
-        if !(t.is_finite() && t > 0.0) {
-            return Err(Failure::Usage(
-                "--timeout: must be a positive number of seconds".into(),
-            ));
-        }
+    if let Some(t) = args.timeout
+        && !(t.is_finite() && t > 0.0)
+    {
+        return Err(Failure::Usage(
+            "--timeout: must be a positive number of seconds".into(),
+        ));
     }
     let deadline = args.timeout.map(|t| Instant::now() + Duration::from_secs_f64(t));
     let server = resolve(&args.connect, "--connect").await?;

@@ -128,14 +128,14 @@ fn what(h: &RecordHeader, body: &[u8]) -> String {
             .collect();
         return format!("handshake {}", messages.join(", "));
     }
-    if ct == ContentType::ALERT {
-        if let [level, desc] = body {
-            return format!(
-                "alert {} {}",
-                AlertLevel(*level).name().unwrap_or("?"),
-                AlertDescription(*desc).name().unwrap_or("?")
-            );
-        }
+    if ct == ContentType::ALERT
+        && let [level, desc] = body
+    {
+        return format!(
+            "alert {} {}",
+            AlertLevel(*level).name().unwrap_or("?"),
+            AlertDescription(*desc).name().unwrap_or("?")
+        );
     }
     name.to_string()
 }

@@ -742,10 +742,10 @@ fn keylog_decrypts_a_captured_session() {
         // The ClientHello on the wire carries the logged client random.
         if *to_server && records(d)[0].0.epoch == 0 {
             let (_, frag) = &records(d)[0];
-            if let Some(Ok(f)) = dtls::wire::split_handshake(frag).next() {
-                if f.header.msg_type == HandshakeType::CLIENT_HELLO {
-                    assert_eq!(&f.body[2..34], &client_random);
-                }
+            if let Some(Ok(f)) = dtls::wire::split_handshake(frag).next()
+                && f.header.msg_type == HandshakeType::CLIENT_HELLO
+            {
+                assert_eq!(&f.body[2..34], &client_random);
             }
         }
     }

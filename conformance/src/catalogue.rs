@@ -884,10 +884,8 @@ pub fn find_tests(src: &str) -> BTreeMap<String, bool> {
             i += 1;
             continue;
         }
-        if is_test {
-            if let Some(name) = fn_name_at(&b, j) {
-                tests.insert(name, ignored);
-            }
+        if is_test && let Some(name) = fn_name_at(&b, j) {
+            tests.insert(name, ignored);
         }
         i = j.max(i + 1);
     }

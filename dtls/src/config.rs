@@ -394,10 +394,10 @@ impl ServerConfig {
         if self.cookies && self.cookie_rotation == Duration::ZERO {
             return Err(Error::Config("cookie_rotation must be positive"));
         }
-        if let Some(hint) = &self.psk_hint {
-            if hint.len() > MAX_PSK_IDENTITY_LEN {
-                return Err(Error::Config("PSK identity hint longer than 128 bytes"));
-            }
+        if let Some(hint) = &self.psk_hint
+            && hint.len() > MAX_PSK_IDENTITY_LEN
+        {
+            return Err(Error::Config("PSK identity hint longer than 128 bytes"));
         }
         if !self.common.cipher_suites.iter().any(|s| self.can_use(*s)) {
             return Err(Error::Config(

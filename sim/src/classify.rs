@@ -93,18 +93,19 @@ pub fn records(datagram: &[u8]) -> Vec<RecordView> {
         let Ok(span) = span else { break };
         let h = span.header;
         let mut fragments = Vec::new();
-        if h.epoch == 0 && h.content_type == ContentType::HANDSHAKE {
-            if let Some(body) = datagram.get(span.fragment_range.clone()) {
-                for f in split_handshake(body) {
-                    let Ok(f) = f else { break };
-                    let fh = f.header;
-                    fragments.push((
-                        fh.msg_type.0,
-                        fh.message_seq,
-                        fh.fragment_offset,
-                        fh.fragment_length,
-                    ));
-                }
+        if h.epoch == 0
+            && h.content_type == ContentType::HANDSHAKE
+            && let Some(body) = datagram.get(span.fragment_range.clone())
+        {
+            for f in split_handshake(body) {
+                let Ok(f) = f else { break };
+                let fh = f.header;
+                fragments.push((
+                    fh.msg_type.0,
+                    fh.message_seq,
+                    fh.fragment_offset,
+                    fh.fragment_length,
+                ));
             }
         }
         let range = span.record_range();

@@ -382,13 +382,13 @@ impl Oracle {
         if from == self.server && self.cookies {
             let e = &mut self.conv(to).exposure;
             if !e.verified {
-                if shape.has_message(3) {
-                    if let Some(c) = classify::hello_cookie(bytes, 3) {
-                        if e.cookies.len() == COOKIES_KEPT {
-                            e.cookies.remove(0);
-                        }
-                        e.cookies.push(c);
+                if shape.has_message(3)
+                    && let Some(c) = classify::hello_cookie(bytes, 3)
+                {
+                    if e.cookies.len() == COOKIES_KEPT {
+                        e.cookies.remove(0);
                     }
+                    e.cookies.push(c);
                 }
                 e.sent += bytes.len() as u64;
                 if e.sent > e.received {
@@ -414,10 +414,10 @@ impl Oracle {
             if !e.verified {
                 e.received += bytes.len() as u64;
                 // The address proved it receives what the server sends it.
-                if !e.cookies.is_empty() {
-                    if let Some(c) = classify::hello_cookie(bytes, 1) {
-                        e.verified = !c.is_empty() && e.cookies.contains(&c);
-                    }
+                if !e.cookies.is_empty()
+                    && let Some(c) = classify::hello_cookie(bytes, 1)
+                {
+                    e.verified = !c.is_empty() && e.cookies.contains(&c);
                 }
             }
         }

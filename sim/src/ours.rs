@@ -303,13 +303,12 @@ impl Ours {
     }
 
     fn prepared(&self, spec: &EndpointSpec, role: Role) -> Result<Prepared, String> {
-        if let Ok(cache) = self.cache.lock() {
-            if let Some((_, _, p)) = cache
+        if let Ok(cache) = self.cache.lock()
+            && let Some((_, _, p)) = cache
                 .iter()
                 .find(|(r, s, _)| *r == role && same_but_seed(s, spec))
-            {
-                return Ok(p.clone());
-            }
+        {
+            return Ok(p.clone());
         }
         let key = EndpointSpec {
             seed: 0,

@@ -178,10 +178,11 @@ impl Workload {
 
     /// From now on `client`'s handshake is expected to fail, because of `why`.
     pub fn expect_rejection(&mut self, client: NodeId, why: &str) {
-        if let Some(app) = self.apps.get_mut(&client) {
-            if app.connected_at.is_none() && app.expect_rejection.is_none() {
-                app.expect_rejection = Some(why.to_string());
-            }
+        if let Some(app) = self.apps.get_mut(&client)
+            && app.connected_at.is_none()
+            && app.expect_rejection.is_none()
+        {
+            app.expect_rejection = Some(why.to_string());
         }
     }
 

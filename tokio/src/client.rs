@@ -301,10 +301,10 @@ impl<S: DatagramSocket> ClientTask<S> {
         for w in self.close_waiters.drain(..) {
             let _ = w.send(error.as_ref().map_or(Ok(()), |e| Err(e.duplicate())));
         }
-        if let Ok(mut g) = self.ending.lock() {
-            if g.is_none() {
-                *g = error;
-            }
+        if let Ok(mut g) = self.ending.lock()
+            && g.is_none()
+        {
+            *g = error;
         }
         // Closing the data queue lets `recv` drain what is left, then report the ending.
         self.data = None;

@@ -369,9 +369,9 @@ fn finish_peer(p: Peer, error: Option<Error>) {
     for w in p.close_waiters {
         let _ = w.send(error.as_ref().map_or(Ok(()), |e| Err(e.duplicate())));
     }
-    if let Ok(mut g) = p.ending.lock() {
-        if g.is_none() {
-            *g = error;
-        }
+    if let Ok(mut g) = p.ending.lock()
+        && g.is_none()
+    {
+        *g = error;
     }
 }

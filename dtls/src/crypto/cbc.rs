@@ -279,7 +279,7 @@ impl<C: CbcBlockCipher, M: RecordMac> CbcRecordCipher<C, M> {
 
     fn open_etm(&self, aad: &RecordAad, fragment: &mut [u8]) -> Result<Range<usize>, CryptoError> {
         let ct_len = fragment.len() - self.mac_len;
-        if (ct_len - IV_LEN) % BLOCK_LEN != 0 {
+        if !(ct_len - IV_LEN).is_multiple_of(BLOCK_LEN) {
             return Err(CryptoError::BadRecordMac);
         }
         let (ct, received) = fragment.split_at_mut(ct_len);

@@ -79,12 +79,12 @@ pub fn decrypt_premaster(
     };
     let block = block.get(..k).unwrap_or(&[]);
     let good = well_formed(block, client_version);
-    if let Some(start) = k.checked_sub(PREMASTER_LEN) {
-        if let Some(decrypted) = block.get(start..) {
-            for (out, byte) in premaster.iter_mut().zip(decrypted) {
-                // Take the decrypted byte only if everything checked out.
-                out.conditional_assign(byte, good);
-            }
+    if let Some(start) = k.checked_sub(PREMASTER_LEN)
+        && let Some(decrypted) = block.get(start..)
+    {
+        for (out, byte) in premaster.iter_mut().zip(decrypted) {
+            // Take the decrypted byte only if everything checked out.
+            out.conditional_assign(byte, good);
         }
     }
     Ok(premaster)

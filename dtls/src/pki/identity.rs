@@ -56,13 +56,13 @@ impl Identity {
             .ok_or(err(Kind::Missing, "an identity needs a certificate"))?;
         let leaf = CertificateInfo::parse(leaf_der)?;
         let public_key = leaf.public_key.clone()?;
-        if let Some(ours) = key.public_key() {
-            if ours != public_key {
-                return Err(err(
-                    Kind::KeyMismatch,
-                    "the private key does not belong to the leaf certificate",
-                ));
-            }
+        if let Some(ours) = key.public_key()
+            && ours != public_key
+        {
+            return Err(err(
+                Kind::KeyMismatch,
+                "the private key does not belong to the leaf certificate",
+            ));
         }
         if !key.schemes().iter().all(|s| public_key.fits(*s)) {
             return Err(err(
@@ -292,10 +292,10 @@ impl Identities {
                 if !identity.is_ec() || !identity.leaf.allows(KeyUse::Sign) {
                     return None;
                 }
-                if let (Some(groups), Some(curve)) = (offer.supported_groups, identity.curve()) {
-                    if !groups.contains(&curve) {
-                        return None;
-                    }
+                if let (Some(groups), Some(curve)) = (offer.supported_groups, identity.curve())
+                    && !groups.contains(&curve)
+                {
+                    return None;
                 }
                 Some(identity.scheme_for(offer.signature_algorithms)?)
             }

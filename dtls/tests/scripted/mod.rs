@@ -6,6 +6,8 @@
 //!
 //! One message per record, one record per datagram, no fragmentation (the server's MTU must
 //! hold its largest message), cookies off on the server.
+//!
+//! A test crate that includes this module declares `mod common;` too (for `server_out`).
 #![allow(dead_code)]
 
 use std::sync::Arc;
@@ -25,6 +27,8 @@ use dtls::wire::{
     split_datagram, split_handshake,
 };
 use dtls::{Event, Instant, Server};
+
+use crate::common::server_out;
 
 pub const SUITE: CipherSuite = CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
 pub const ADDR: u32 = 9;
@@ -319,17 +323,6 @@ impl Outcome {
     }
 }
 
-fn drain(server: &mut Server<u32>) -> Vec<Vec<u8>> {
-    let mut buf = vec![0u8; 70000];
-    std::iter::from_fn(|| {
-        server
-            .poll_transmit(&mut buf)
-            .unwrap()
-            .map(|(_, n)| buf[..n].to_vec())
-    })
-    .collect()
-}
-
 /// Runs the hello exchange with `server`, then sends the flight `script` builds (it gets the
 /// client after the server's first flight, to look at the CertificateRequest), then lets
 /// `extra` virtual seconds pass so timeouts can fire.
@@ -341,14 +334,14 @@ pub fn run(
     let now = Instant::ZERO;
     let hello = client.client_hello();
     server.handle_datagram(now, ADDR, &hello);
-    let flight = drain(server);
+    let flight = server_out(server);
     assert!(!flight.is_empty(), "the server answers the ClientHello");
     client.server_flight(&flight);
     let steps = script(client);
     let mut answers = Vec::new();
     for d in client.flight(steps) {
         server.handle_datagram(now, ADDR, &d);
-        answers.extend(drain(server));
+        answers.extend(server_out(server));
     }
     let mut events = Vec::new();
     while let Some((_, e)) = server.poll_event() {

@@ -139,10 +139,11 @@ fn ours_client_vs_tinydtls_server() -> Outcome {
                 _ => {}
             }
         }
-        if let Some(c) = theirs.closed() {
-            if o.failure.is_none() && !o.echoed {
-                o.failure = Some(format!("tinydtls server: {c:?}"));
-            }
+        if let Some(c) = theirs.closed()
+            && o.failure.is_none()
+            && !o.echoed
+        {
+            o.failure = Some(format!("tinydtls server: {c:?}"));
         }
         if !moved {
             let next = [ours.poll_timeout().map(|t| t.as_millis()), theirs.poll_timeout()]

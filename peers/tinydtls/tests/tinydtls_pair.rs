@@ -23,7 +23,7 @@ fn run(seed: u64, drop_every: usize) -> (Vec<Vec<u8>>, Option<CloseOutcome>, u64
             moved = true;
             n += 1;
             wire.push(d.clone());
-            if drop_every == 0 || n % drop_every != 0 {
+            if drop_every == 0 || !n.is_multiple_of(drop_every) {
                 server.handle_datagram(now, &d);
             }
         }
@@ -31,7 +31,7 @@ fn run(seed: u64, drop_every: usize) -> (Vec<Vec<u8>>, Option<CloseOutcome>, u64
             moved = true;
             n += 1;
             wire.push(d.clone());
-            if drop_every == 0 || n % drop_every != 0 {
+            if drop_every == 0 || !n.is_multiple_of(drop_every) {
                 client.handle_datagram(now, &d);
             }
         }

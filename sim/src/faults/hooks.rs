@@ -174,21 +174,21 @@ impl Hooks {
                 Toward::Server if shape.has_message(16) => (Some(Toward::Client), 1),
                 _ => (None, 0),
             };
-            if let Some(t) = target {
-                if !self.next_epoch_injected[slot] {
-                    self.next_epoch_injected[slot] = true;
-                    // 96 bytes: long enough for every suite's nonce or IV, MAC or tag and a
-                    // padding block, so only authentication can reject it.
-                    let mut garbage = vec![0u8; 96];
-                    SimRng::new(seed, "attacker next epoch").fill(&mut garbage);
-                    for (ct, seq) in [(22u8, 0u64), (23, 1)] {
-                        out.push(inject(
-                            t,
-                            classify::build_record(ct, 1, seq, &garbage),
-                            true,
-                            "forged next-epoch record",
-                        ));
-                    }
+            if let Some(t) = target
+                && !self.next_epoch_injected[slot]
+            {
+                self.next_epoch_injected[slot] = true;
+                // 96 bytes: long enough for every suite's nonce or IV, MAC or tag and a
+                // padding block, so only authentication can reject it.
+                let mut garbage = vec![0u8; 96];
+                SimRng::new(seed, "attacker next epoch").fill(&mut garbage);
+                for (ct, seq) in [(22u8, 0u64), (23, 1)] {
+                    out.push(inject(
+                        t,
+                        classify::build_record(ct, 1, seq, &garbage),
+                        true,
+                        "forged next-epoch record",
+                    ));
                 }
             }
         }

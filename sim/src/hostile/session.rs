@@ -749,12 +749,12 @@ impl Session {
         for f in split_handshake(body) {
             let Ok(f) = f else { break };
             let hd = f.header;
-            if hd.msg_type == HandshakeType::CLIENT_HELLO && hd.fragment_offset == 0 {
-                if let Some(r) = f.body.get(2..34).and_then(|r| <[u8; 32]>::try_from(r).ok()) {
-                    if !self.client_randoms.contains(&r) {
-                        self.client_randoms.push(r);
-                    }
-                }
+            if hd.msg_type == HandshakeType::CLIENT_HELLO
+                && hd.fragment_offset == 0
+                && let Some(r) = f.body.get(2..34).and_then(|r| <[u8; 32]>::try_from(r).ok())
+                && !self.client_randoms.contains(&r)
+            {
+                self.client_randoms.push(r);
             }
             if hd.message_seq < self.recv_seq || !hd.is_consistent() {
                 continue;

@@ -330,13 +330,13 @@ impl DimplEndpoint {
     }
 
     fn fail(&mut self, peer: NodeId, why: String) {
-        if let Some(c) = self.conns.get_mut(&peer) {
-            if !c.closed {
-                c.closed = true;
-                c.deadline = None;
-                self.events
-                    .push_back((peer, AppEvent::Closed(CloseKind::Error(why))));
-            }
+        if let Some(c) = self.conns.get_mut(&peer)
+            && !c.closed
+        {
+            c.closed = true;
+            c.deadline = None;
+            self.events
+                .push_back((peer, AppEvent::Closed(CloseKind::Error(why))));
         }
     }
 

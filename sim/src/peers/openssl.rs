@@ -290,12 +290,12 @@ impl OpenSslEndpoint {
     }
 
     fn fail(&mut self, peer: NodeId, why: String) {
-        if let Some(c) = self.conns.get_mut(&peer) {
-            if !c.closed {
-                c.closed = true;
-                self.events
-                    .push_back((peer, AppEvent::Closed(CloseKind::Error(why))));
-            }
+        if let Some(c) = self.conns.get_mut(&peer)
+            && !c.closed
+        {
+            c.closed = true;
+            self.events
+                .push_back((peer, AppEvent::Closed(CloseKind::Error(why))));
         }
     }
 

@@ -474,10 +474,10 @@ impl Core {
 
     /// An authenticated record arrived: the connection is alive.
     fn touch(&mut self, now: Instant) {
-        if let Some(idle) = self.limits.idle_timeout {
-            if self.phase == Phase::Connected {
-                self.timers.set(Timer::Idle, now + idle);
-            }
+        if let Some(idle) = self.limits.idle_timeout
+            && self.phase == Phase::Connected
+        {
+            self.timers.set(Timer::Idle, now + idle);
         }
     }
 

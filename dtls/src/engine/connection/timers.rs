@@ -99,11 +99,11 @@ impl TimerTable {
     /// retransmission timer (whose expiry the flight timer itself handles).
     pub(crate) fn due(&mut self, now: Instant) -> Option<Timer> {
         for (i, timer) in DEADLINES.iter().enumerate() {
-            if let Some(s) = self.at.get_mut(i) {
-                if s.is_some_and(|at| at <= now) {
-                    *s = None;
-                    return Some(*timer);
-                }
+            if let Some(s) = self.at.get_mut(i)
+                && s.is_some_and(|at| at <= now)
+            {
+                *s = None;
+                return Some(*timer);
             }
         }
         self.flight

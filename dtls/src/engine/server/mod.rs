@@ -351,24 +351,24 @@ impl<A: Ord + Clone + Hash + fmt::Debug> Server<A> {
     /// promotes a completed reconnect, and removes sessions that are over.
     fn collect(&mut self, from: &A) {
         let at = self.table.at(from);
-        if let Some(id) = at.current {
-            if let Some((_, session)) = self.table.get_mut(id) {
-                while let Some(d) = session.core.pop_transmit() {
-                    self.tx.push_back((from.clone(), d));
+        if let Some(id) = at.current
+            && let Some((_, session)) = self.table.get_mut(id)
+        {
+            while let Some(d) = session.core.pop_transmit() {
+                self.tx.push_back((from.clone(), d));
+            }
+            while let Some(e) = session.core.pop_event() {
+                if matches!(
+                    e,
+                    Event::Closed(CloseReason::Error(Error::HandshakeTimeout) | CloseReason::IdleTimeout)
+                ) {
+                    self.stats.sessions_expired += 1;
                 }
-                while let Some(e) = session.core.pop_event() {
-                    if let Event::Closed(
-                        CloseReason::Error(Error::HandshakeTimeout) | CloseReason::IdleTimeout,
-                    ) = e
-                    {
-                        self.stats.sessions_expired += 1;
-                    }
-                    self.events.push_back((from.clone(), e));
-                }
-                session.core.return_queues(&mut self.queues);
-                if session.core.phase() == Phase::Closed && !session.core.is_lingering() {
-                    self.retire(id);
-                }
+                self.events.push_back((from.clone(), e));
+            }
+            session.core.return_queues(&mut self.queues);
+            if session.core.phase() == Phase::Closed && !session.core.is_lingering() {
+                self.retire(id);
             }
         }
         let Some(pending) = at.pending else {
