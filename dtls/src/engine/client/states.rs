@@ -207,6 +207,60 @@ impl ServerKey {
         }
         false
     }
+
+    /// Our ClientKeyExchange, the premaster secret, and how the server is to be authenticated.
+    // Not inlined: the key exchange's temporaries (an ECDHE or RSA computation) then live only
+    // while it runs, not under the key derivation and record-cipher setup that follow, the
+    // deepest point of a handshake's stack (benches/cortex-m).
+    // The configuration is read only for PSK (the identity and key).
+    #[cfg_attr(not(feature = "psk"), allow(unused_variables))]
+    #[inline(never)]
+    fn key_exchange(
+        self,
+        config: &ClientConfig,
+        core: &Core,
+        rng: &mut dyn SecureRandom,
+    ) -> Result<(ClientKeyExchange, Zeroizing<Vec<u8>>, ServerAuth), Error> {
+        Ok(match self {
+            #[cfg(feature = "psk")]
+            ServerKey::Psk => {
+                let psk = config
+                    .psk
+                    .as_ref()
+                    .ok_or(Error::Config("PSK suite without a PSK"))?;
+                let cke = ClientKeyExchange::Psk(PskClientKeyExchange {
+                    identity: psk.identity.clone(),
+                });
+                (cke, psk_premaster_secret(&psk.key)?, ServerAuth::Psk)
+            }
+            ServerKey::Ecdhe {
+                public,
+                chain,
+                verified,
+            } => {
+                let kx = core.provider().key_exchange(crypto::NamedGroup::P256, rng)?;
+                let premaster = ecdhe_premaster(kx.as_ref(), &public, "invalid server ECDHE public key")?;
+                let cke = ClientKeyExchange::Ecdhe(EcdhClientKeyExchange {
+                    public: kx.public_key().to_vec(),
+                });
+                let server = ServerAuth::Signed {
+                    chain,
+                    _verified: verified,
+                };
+                (cke, premaster, server)
+            }
+            ServerKey::Rsa { chain, key } => {
+                // RFC 5246 7.4.7.1: the version is the one our ClientHello offered.
+                let (premaster, encrypted) =
+                    encrypt_premaster(core.provider().as_ref(), &key, ProtocolVersion::DTLS1_2.0, rng)?;
+                let cke = ClientKeyExchange::Rsa(RsaClientKeyExchange {
+                    encrypted_pre_master_secret: encrypted,
+                });
+                let premaster = Zeroizing::new(premaster.to_vec());
+                (cke, premaster, ServerAuth::KeyTransport { chain })
+            }
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -592,47 +646,7 @@ impl ExpectServerHelloDone {
         if !m.body.is_empty() {
             return Err(Error::protocol(AD::DECODE_ERROR, "ServerHelloDone with a body"));
         }
-        let provider = core.provider().clone();
-        let (cke, premaster, server): (ClientKeyExchange, Zeroizing<Vec<u8>>, ServerAuth) = match self.server
-        {
-            #[cfg(feature = "psk")]
-            ServerKey::Psk => {
-                let psk = config
-                    .psk
-                    .as_ref()
-                    .ok_or(Error::Config("PSK suite without a PSK"))?;
-                let cke = ClientKeyExchange::Psk(PskClientKeyExchange {
-                    identity: psk.identity.clone(),
-                });
-                (cke, psk_premaster_secret(&psk.key)?, ServerAuth::Psk)
-            }
-            ServerKey::Ecdhe {
-                public,
-                chain,
-                verified,
-            } => {
-                let kx = provider.key_exchange(crypto::NamedGroup::P256, rng)?;
-                let premaster = ecdhe_premaster(kx.as_ref(), &public, "invalid server ECDHE public key")?;
-                let cke = ClientKeyExchange::Ecdhe(EcdhClientKeyExchange {
-                    public: kx.public_key().to_vec(),
-                });
-                let server = ServerAuth::Signed {
-                    chain,
-                    _verified: verified,
-                };
-                (cke, premaster, server)
-            }
-            ServerKey::Rsa { chain, key } => {
-                // RFC 5246 7.4.7.1: the version is the one our ClientHello offered.
-                let (premaster, encrypted) =
-                    encrypt_premaster(provider.as_ref(), &key, ProtocolVersion::DTLS1_2.0, rng)?;
-                let cke = ClientKeyExchange::Rsa(RsaClientKeyExchange {
-                    encrypted_pre_master_secret: encrypted,
-                });
-                let premaster = Zeroizing::new(premaster.to_vec());
-                (cke, premaster, ServerAuth::KeyTransport { chain })
-            }
-        };
+        let (cke, premaster, server) = self.server.key_exchange(config, core, rng)?;
         let mut cke_body = Vec::new();
         cke.emit(&mut cke_body)?;
         core.flight_acknowledged(now);
