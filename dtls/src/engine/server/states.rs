@@ -281,26 +281,33 @@ pub(crate) struct ServerHandshake {
 }
 
 impl ServerHandshake {
+    /// A handshake for the ClientHello whose random is `client_random`, not yet started: it
+    /// stays failed until [`start`](Self::start) answers that ClientHello.
+    pub(crate) fn new(
+        config: Arc<ServerConfig>,
+        identities: Arc<Identities>,
+        client_random: [u8; 32],
+    ) -> Self {
+        ServerHandshake {
+            config,
+            identities,
+            client_random,
+            state: State::Failed,
+        }
+    }
+
     /// Answers the ClientHello the front door admitted: our flight (ServerHello ..
     /// ServerHelloDone), then wait for the ClientKeyExchange. On error the handshake stays
     /// failed and the caller ends the connection with the error's alert.
     pub(crate) fn start(
-        config: Arc<ServerConfig>,
-        identities: Arc<Identities>,
+        &mut self,
         core: &mut Core,
         now: Instant,
         rng: &mut dyn SecureRandom,
         validated: AddressValidated,
         d: &HelloDatagram<'_>,
-    ) -> (Self, Result<(), Error>) {
-        let mut hs = ServerHandshake {
-            config,
-            identities,
-            client_random: d.hello.random,
-            state: State::Failed,
-        };
-        let result = hs.on_client_hello(core, now, rng, validated, d);
-        (hs, result)
+    ) -> Result<(), Error> {
+        self.on_client_hello(core, now, rng, validated, d)
     }
 
     /// The random of the ClientHello that started this handshake: a hello with the same
