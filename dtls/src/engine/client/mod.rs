@@ -40,15 +40,7 @@ impl Client {
         now: Instant,
     ) -> Result<Self, Error> {
         config.validate()?;
-        let common = &config.common;
-        let mut core = Core::new(
-            common.provider.clone(),
-            common.limits,
-            common.mtu,
-            common.min_mtu,
-            common.compact,
-            now,
-        );
+        let mut core = Core::new(&config.common, now);
         let hs = ClientHandshake::start(config.clone(), &mut core, now, rng.as_mut())?;
         Ok(Client {
             core,

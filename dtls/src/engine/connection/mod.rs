@@ -21,6 +21,7 @@ use self::flight::{Flight, Item, OldFragment};
 use self::timers::TimerTable;
 use super::{CloseReason, Event};
 use crate::codec::Codec;
+use crate::config::CommonConfig;
 use crate::crypto::{CryptoProvider, HashAlgorithm, MAX_HASH_LEN, RecordCipher, SecureRandom};
 use crate::error::Error;
 use crate::handshake::limits::Limits;
@@ -179,21 +180,16 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    pub(crate) fn new(
-        provider: Arc<dyn CryptoProvider + Send + Sync>,
-        limits: Limits,
-        mtu: usize,
-        min_mtu: usize,
-        compact: bool,
-        now: Instant,
-    ) -> Self {
+    /// A connection's state under the settings both roles share.
+    pub(crate) fn new(common: &CommonConfig, now: Instant) -> Self {
+        let limits = common.limits;
         let mut timers = TimerTable::new(&limits);
         timers.set(Timer::Handshake, now + limits.handshake_timeout);
         Core {
-            provider,
+            provider: common.provider.clone(),
             reassembler: Reassembler::new(&limits),
             timers,
-            flight: Flight::new(mtu, min_mtu, compact),
+            flight: Flight::new(common.mtu, common.min_mtu, common.compact),
             limits,
             records: RecordLayer::new(),
             next_message_seq: 0,

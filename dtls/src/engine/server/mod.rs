@@ -62,16 +62,8 @@ impl Session {
     // (benches/cortex-m).
     #[inline(never)]
     fn boxed(config: &ServerConfig, hs: ServerHandshake, now: Instant) -> Box<Session> {
-        let common = &config.common;
         Box::new(Session {
-            core: Core::new(
-                common.provider.clone(),
-                common.limits,
-                common.mtu,
-                common.min_mtu,
-                common.compact,
-                now,
-            ),
+            core: Core::new(&config.common, now),
             hs,
         })
     }
