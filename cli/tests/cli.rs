@@ -49,10 +49,12 @@ fn server(args: &[&str]) -> Server {
     let mut all = vec!["server", "--listen", "127.0.0.1:0"];
     all.extend(args);
     let process = PeerProcess::spawn(dtls(), &all).unwrap();
-    process.wait_for_stderr("listening: ", STEP).unwrap();
-    let err = process.stderr();
-    let line = err.lines().find(|l| l.starts_with("listening: ")).unwrap();
-    let addr = line["listening: ".len()..].trim().parse().unwrap();
+    let addr = process
+        .wait_for_stderr_line("listening: ", STEP)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     Server { process, addr }
 }
 

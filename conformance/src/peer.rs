@@ -205,6 +205,28 @@ impl PeerProcess {
         self.wait_for(needle, timeout, &self.stderr, "stderr")
     }
 
+    /// Waits until stderr holds a whole line (newline-terminated) starting with `prefix` and
+    /// returns the rest of it. A child's line can arrive in two reads; waiting for the prefix
+    /// alone could hand back half of it.
+    pub fn wait_for_stderr_line(&self, prefix: &str, timeout: Duration) -> Result<String, String> {
+        let end = Instant::now() + timeout;
+        loop {
+            let err = text(&self.stderr);
+            let complete = err.rfind('\n').map_or("", |n| &err[..n]);
+            if let Some(rest) = complete.lines().find_map(|l| l.strip_prefix(prefix)) {
+                return Ok(rest.to_string());
+            }
+            if Instant::now() >= end {
+                return Err(format!(
+                    "no line `{prefix}..` on stderr of `{}` within {timeout:?}\n{}",
+                    self.name,
+                    self.dump()
+                ));
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     fn wait_for(
         &self,
         needle: &str,
